@@ -1,0 +1,74 @@
+//! The warmcc daemon: gRPC services over a Unix socket, its lifecycle, sessions and stats.
+
+mod auth;
+pub mod config;
+mod convert;
+pub mod lock;
+mod logging;
+pub mod paths;
+mod server;
+mod service;
+mod sessions;
+mod state;
+pub mod stats;
+
+use std::path::PathBuf;
+
+pub use server::{run, DaemonOptions};
+
+impl DaemonError {
+    fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        DaemonError::Io {
+            what,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Why the daemon could not start or keep running.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// Another daemon holds the lock for this socket.
+    #[error("a warmcc daemon is already running for {}", .0.display())]
+    AlreadyRunning(PathBuf),
+    /// A setting is wrong.
+    #[error("{0}")]
+    Config(String),
+    /// A file or socket operation failed.
+    #[error("{what} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The file or address.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Something else needed to start failed.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// This build's version: the package version and an id of the executable, so a rebuilt
+/// binary replaces a daemon started from the old one.
+pub fn version() -> String {
+    use std::sync::OnceLock;
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            use std::os::unix::fs::MetadataExt;
+            let id = std::env::current_exe()
+                .and_then(std::fs::metadata)
+                .map(|m| {
+                    let h = blake3::hash(
+                        format!("{}:{}:{}", m.size(), m.mtime(), m.mtime_nsec()).as_bytes(),
+                    );
+                    h.to_hex()[..12].to_string()
+                })
+                .unwrap_or_else(|_| "unknown".into());
+            format!("{} ({id})", env!("CARGO_PKG_VERSION"))
+        })
+        .clone()
+}

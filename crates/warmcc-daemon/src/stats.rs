@@ -1,0 +1,146 @@
+//! Request statistics, kept on disk so they survive daemon restarts and idle exits.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use warmcc_engine::{CacheStatus, Outcome};
+
+/// The counters, as stored in `stats.json` and reported by `warmcc stats`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Counters {
+    /// Compile and snippet requests.
+    pub requests: u64,
+    /// Answered from the cache.
+    pub hits: u64,
+    /// The compiler ran.
+    pub misses: u64,
+    /// Misses by cause (including "uncacheable: …").
+    pub misses_by_reason: BTreeMap<String, u64>,
+    /// Requests refused or failed inside warmcc.
+    pub errors: u64,
+    /// Compiles that ran and reported errors.
+    pub compile_failures: u64,
+    /// Source bytes received.
+    pub bytes_in: u64,
+    /// Object bytes sent.
+    pub bytes_out: u64,
+    /// Compiler time on misses.
+    pub compile_ms: u64,
+    /// Compiler time the hits did not spend.
+    pub saved_ms: u64,
+    /// When the counters were last zeroed.
+    pub since_unix_s: u64,
+}
+
+/// Thread-safe counters with a backing file.
+pub struct Stats {
+    file: PathBuf,
+    inner: Mutex<(Counters, bool)>,
+}
+
+fn now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Stats {
+    /// Loads the counters from `file` (fresh ones when it is missing or unreadable).
+    pub fn load(file: PathBuf) -> Stats {
+        let counters = std::fs::read(&file)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Counters>(&b).ok())
+            .unwrap_or_else(|| Counters {
+                since_unix_s: now_s(),
+                ..Counters::default()
+            });
+        Stats {
+            file,
+            inner: Mutex::new((counters, false)),
+        }
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Counters)) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut g.0);
+        g.1 = true;
+    }
+
+    /// Counts one answered compile.
+    pub fn record(&self, bytes_in: usize, outcome: &Outcome) {
+        self.update(|c| {
+            c.requests += 1;
+            c.bytes_in += bytes_in as u64;
+            c.bytes_out += outcome.output.len() as u64;
+            match &outcome.cache {
+                CacheStatus::Hit => {
+                    c.hits += 1;
+                    c.saved_ms += outcome.saved.as_millis() as u64;
+                }
+                CacheStatus::Miss(r) => {
+                    c.misses += 1;
+                    *c.misses_by_reason
+                        .entry(r.as_str().to_string())
+                        .or_default() += 1;
+                }
+                CacheStatus::Uncacheable(r) => {
+                    c.misses += 1;
+                    *c.misses_by_reason
+                        .entry(format!("uncacheable: {r}"))
+                        .or_default() += 1;
+                }
+            }
+            c.compile_ms += outcome.compile_time.as_millis() as u64;
+            if outcome.exit_code != 0 {
+                c.compile_failures += 1;
+            }
+        });
+    }
+
+    /// Counts a request refused or failed inside warmcc.
+    pub fn record_error(&self) {
+        self.update(|c| {
+            c.requests += 1;
+            c.errors += 1;
+        });
+    }
+
+    /// A copy of the counters; with `zero`, resets them afterwards.
+    pub fn snapshot(&self, zero: bool) -> Counters {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let snap = g.0.clone();
+        if zero {
+            g.0 = Counters {
+                since_unix_s: now_s(),
+                ..Counters::default()
+            };
+            g.1 = true;
+        }
+        snap
+    }
+
+    /// Writes the counters if they changed since the last write (atomically).
+    pub fn flush(&self) {
+        let snap = {
+            let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if !g.1 {
+                return;
+            }
+            g.1 = false;
+            g.0.clone()
+        };
+        let Ok(json) = serde_json::to_vec_pretty(&snap) else {
+            return;
+        };
+        let tmp = self.file.with_extension("json.tmp");
+        let res = std::fs::write(&tmp, json).and_then(|_| std::fs::rename(&tmp, &self.file));
+        if let Err(e) = res {
+            tracing::warn!(file = %self.file.display(), error = %e, "cannot save stats");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! One compile action and its outcome: what the engine keys, caches and runs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use warmcc_cache::Key;
+use warmcc_toolchain::Compiler;
+
+/// Where the translation unit comes from.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// Source in memory, fed to the compiler on stdin under a `#line` name.
+    Text {
+        /// The source bytes.
+        bytes: Vec<u8>,
+        /// The name diagnostics and `__FILE__` use.
+        name: String,
+    },
+    /// A file on disk (absolute path).
+    File(PathBuf),
+}
+
+/// What the compiler produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    /// A relocatable object (`-c`).
+    Object,
+    /// A clang precompiled header.
+    Pch,
+}
+
+/// A precompiled prelude, materialized on disk and identified by its content.
+#[derive(Clone, Debug)]
+pub struct Pch {
+    /// blake3 of the PCH file's bytes.
+    pub key: Key,
+    /// Where the PCH file is.
+    pub path: PathBuf,
+}
+
+/// A fully resolved compile: everything the result depends on, besides header contents.
+#[derive(Clone, Debug)]
+pub struct Action {
+    /// The compiler to run.
+    pub compiler: Arc<Compiler>,
+    /// Working directory of the compiler.
+    pub cwd: PathBuf,
+    /// Arguments, without input, output, depfile and PCH path (those are added by the backend).
+    pub args: Vec<String>,
+    /// The translation unit.
+    pub input: Input,
+    /// Object or PCH.
+    pub output: OutputKind,
+    /// Include directories in search order, used to detect newly shadowing headers.
+    pub search_dirs: Vec<PathBuf>,
+    /// Prelude PCH to use, if any.
+    pub pch: Option<Pch>,
+    /// Set when the result must not be cached, with the reason.
+    pub uncacheable: Option<String>,
+}
+
+/// Why a lookup did not hit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MissReason {
+    /// This source and these arguments were never compiled.
+    New,
+    /// A header the last compiles read has changed.
+    HeaderChanged,
+    /// A header appeared that would shadow one a cached compile read.
+    ShadowingHeader,
+    /// The manifest matched but its result was evicted or corrupt.
+    ResultMissing,
+}
+
+impl MissReason {
+    /// A short stable name, used as the stats key.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MissReason::New => "new source or flags",
+            MissReason::HeaderChanged => "header changed",
+            MissReason::ShadowingHeader => "new shadowing header",
+            MissReason::ResultMissing => "result evicted",
+        }
+    }
+}
+
+/// How the cache took part in an outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// Answered from the cache; no compiler ran.
+    Hit,
+    /// The compiler ran; the reason it had to.
+    Miss(MissReason),
+    /// The compiler ran and the result was not stored, with why.
+    Uncacheable(String),
+}
+
+/// What an action produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The compiler's exit status (128 + signal when it was killed).
+    pub exit_code: i32,
+    /// The object or PCH bytes (empty on failure).
+    pub output: Vec<u8>,
+    /// The compiler's stderr (diagnostics).
+    pub stderr: String,
+    /// The compiler's stdout.
+    pub stdout: String,
+    /// Hit, miss or uncacheable.
+    pub cache: CacheStatus,
+    /// How long the compiler ran for this outcome (zero on a hit).
+    pub compile_time: Duration,
+    /// On a hit, how long the original compile took.
+    pub saved: Duration,
+    /// The result's cache key, when it has one.
+    pub key: Option<Key>,
+    /// Headers and other inputs the compile read (absolute paths), when known.
+    pub deps: Vec<PathBuf>,
+}

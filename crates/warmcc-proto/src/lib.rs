@@ -1,0 +1,6 @@
+//! Generated gRPC types and stubs for the warmcc API (`proto/warmcc/v1/warmcc.proto`).
+
+/// Version 1 of the API.
+pub mod v1 {
+    tonic::include_proto!("warmcc.v1");
+}

@@ -1,0 +1,5 @@
+//! The CLI's subcommands, one module per family.
+
+pub mod compile;
+pub mod daemon;
+pub mod info;

@@ -1,0 +1,86 @@
+//! `warmcc`: the command-line client of the warmcc daemon, and the daemon itself.
+
+mod client;
+mod cmd;
+mod format;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use warmcc_daemon::paths::Paths;
+
+/// A compile server and build daemon for C and C++ that keeps compilation warm.
+#[derive(Parser)]
+#[command(name = "warmcc", version, about)]
+struct Cli {
+    /// Daemon socket (default: $WARMCC_SOCKET, or per user under $XDG_RUNTIME_DIR/warmcc).
+    #[arg(long, global = true, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon in the foreground.
+    Daemon(cmd::daemon::Args),
+    /// Compile one C or C++ file (or `-` for stdin) to an object through the daemon.
+    Compile(cmd::compile::Args),
+    /// Show the daemon's state.
+    Status(cmd::info::JsonArg),
+    /// Stop the daemon.
+    Stop,
+    /// Show request and cache statistics.
+    Stats(cmd::info::StatsArgs),
+    /// List the compilers warmcc finds.
+    Toolchains(cmd::info::JsonArg),
+    /// List open REPL sessions.
+    Sessions(cmd::info::JsonArg),
+    /// Manage the cache.
+    Cache {
+        #[command(subcommand)]
+        action: cmd::info::CacheAction,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut paths = Paths::from_env();
+    if let Some(s) = cli.socket {
+        paths.runtime_dir = s.parent().map(PathBuf::from).unwrap_or(paths.runtime_dir);
+        paths.socket = s;
+    }
+    if let Command::Daemon(args) = cli.command {
+        return cmd::daemon::run(paths, args);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("warmcc: error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Daemon(_) => unreachable!("handled above"),
+            Command::Compile(args) => cmd::compile::run(&paths, args).await,
+            Command::Status(a) => cmd::info::status(&paths, a.json).await,
+            Command::Stop => cmd::info::stop(&paths).await,
+            Command::Stats(a) => cmd::info::stats(&paths, a).await,
+            Command::Toolchains(a) => cmd::info::toolchains(&paths, a.json).await,
+            Command::Sessions(a) => cmd::info::sessions(&paths, a.json).await,
+            Command::Cache { action } => cmd::info::cache(&paths, action).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("warmcc: error: {}", format::error_chain(&e));
+            ExitCode::from(2)
+        }
+    }
+}
