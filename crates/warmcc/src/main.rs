@@ -1,6 +1,5 @@
 //! `warmcc`: the command-line client of the warmcc daemon, and the daemon itself.
 
-mod client;
 mod cmd;
 mod format;
 

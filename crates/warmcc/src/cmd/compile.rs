@@ -116,7 +116,7 @@ pub async fn run(paths: &Paths, args: Args) -> Result<ExitCode> {
         }),
         prelude,
     };
-    let channel = crate::client::ensure(paths).await?;
+    let channel = warmcc::client::ensure(paths).await?;
     let response = pb::compiler_client::CompilerClient::new(channel)
         .max_decoding_message_size(1 << 30)
         .max_encoding_message_size(1 << 30)

@@ -8,8 +8,8 @@ use serde_json::json;
 use warmcc_daemon::paths::Paths;
 use warmcc_proto::v1 as pb;
 
-use crate::client::{self, daemon_client};
 use crate::format;
+use warmcc::client::{self, daemon_client};
 
 /// A `--json` switch.
 #[derive(clap::Args)]
