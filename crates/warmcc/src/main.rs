@@ -25,7 +25,7 @@ enum Command {
     /// Run the daemon in the foreground.
     Daemon(cmd::daemon::Args),
     /// Compile one C or C++ file (or `-` for stdin) to an object through the daemon.
-    Compile(cmd::compile::Args),
+    Compile(Box<cmd::compile::Args>),
     /// Show the daemon's state.
     Status(cmd::info::JsonArg),
     /// Stop the daemon.
@@ -66,7 +66,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Daemon(_) => unreachable!("handled above"),
-            Command::Compile(args) => cmd::compile::run(&paths, args).await,
+            Command::Compile(args) => cmd::compile::run(&paths, *args).await,
             Command::Status(a) => cmd::info::status(&paths, a.json).await,
             Command::Stop => cmd::info::stop(&paths).await,
             Command::Stats(a) => cmd::info::stats(&paths, a).await,
