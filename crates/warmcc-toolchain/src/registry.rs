@@ -7,12 +7,13 @@
 
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::thread;
+use std::time::SystemTime;
 
 use crate::compiler::{Compiler, Kind, Lang};
 use crate::discover::{self, Candidate, Family};
@@ -51,6 +52,9 @@ pub struct Registry {
     resource_dirs: Mutex<HashMap<[u8; 32], Slot<Option<PathBuf>>>>,
     /// Serializes state file writes so an older snapshot never lands after a newer one.
     save_lock: Mutex<()>,
+    /// Default compiler per language and PATH, with the PATH directories' mtimes it was
+    /// chosen under: scanning PATH costs milliseconds, a stat per directory microseconds.
+    defaults: Mutex<HashMap<(Lang, OsString), (Vec<Option<SystemTime>>, Arc<Compiler>)>>,
 }
 
 impl Registry {
@@ -124,6 +128,34 @@ impl Registry {
 
     /// The default compiler for `lang`: the newest clang (by major version), else the newest gcc, else `cc`/`c++`.
     pub fn default_for(
+        &self,
+        lang: Lang,
+        path_env: Option<&OsStr>,
+    ) -> Result<Arc<Compiler>, ToolchainError> {
+        let path = path_env
+            .map(OsStr::to_os_string)
+            .unwrap_or_else(|| std::env::var_os("PATH").unwrap_or_default());
+        // Adding or removing a compiler changes its directory's mtime, so unchanged mtimes
+        // mean the same names are there; identify() still re-checks the chosen file itself.
+        let stamps: Vec<Option<SystemTime>> = discover::path_dirs(Some(&path))
+            .iter()
+            .map(|d| std::fs::metadata(d).and_then(|m| m.modified()).ok())
+            .collect();
+        let key = (lang, path);
+        let cached = lock(&self.defaults).get(&key).cloned();
+        if let Some((seen, compiler)) = cached {
+            if seen == stamps {
+                if let Ok(fresh) = self.identify(&compiler.path) {
+                    return Ok(fresh);
+                }
+            }
+        }
+        let chosen = self.default_uncached(lang, Some(&key.1))?;
+        lock(&self.defaults).insert(key, (stamps, chosen.clone()));
+        Ok(chosen)
+    }
+
+    fn default_uncached(
         &self,
         lang: Lang,
         path_env: Option<&OsStr>,
