@@ -3,6 +3,7 @@
 mod auth;
 pub mod config;
 mod convert;
+pub mod fsutil;
 pub mod lock;
 mod logging;
 pub mod paths;

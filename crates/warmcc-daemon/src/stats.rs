@@ -34,6 +34,10 @@ pub struct Counters {
     pub saved_ms: u64,
     /// When the counters were last zeroed.
     pub since_unix_s: u64,
+    /// Wrapper compiles handed back to the client to run unchanged.
+    pub passthrough: u64,
+    /// Pass-throughs by cause.
+    pub passthrough_by_reason: BTreeMap<String, u64>,
 }
 
 /// Thread-safe counters with a backing file.
@@ -99,6 +103,17 @@ impl Stats {
             if outcome.exit_code != 0 {
                 c.compile_failures += 1;
             }
+        });
+    }
+
+    /// Counts a wrapper compile passed through to the real compiler.
+    pub fn record_passthrough(&self, reason: &str) {
+        self.update(|c| {
+            c.requests += 1;
+            c.passthrough += 1;
+            *c.passthrough_by_reason
+                .entry(reason.to_string())
+                .or_default() += 1;
         });
     }
 

@@ -17,7 +17,8 @@ pub enum Input {
         /// The name diagnostics and `__FILE__` use.
         name: String,
     },
-    /// A file on disk (absolute path).
+    /// A file on disk; a relative path is relative to the action's working directory and is
+    /// passed to the compiler as given (it ends up in `__FILE__` and debug info).
     File(PathBuf),
 }
 
@@ -58,6 +59,11 @@ pub struct Action {
     pub pch: Option<Pch>,
     /// Set when the result must not be cached, with the reason.
     pub uncacheable: Option<String>,
+    /// The environment to run the compiler with (the wrapper's client's); `None` runs it with
+    /// the daemon's fixed environment. Only variables that affect compiles enter the key.
+    pub env: Option<Vec<(String, String)>>,
+    /// Inputs the depfile may not list (PCHs given to `-include-pch`), hashed into the key.
+    pub extra_inputs: Vec<PathBuf>,
 }
 
 /// Why a lookup did not hit.
@@ -117,4 +123,6 @@ pub struct Outcome {
     pub key: Option<Key>,
     /// Headers and other inputs the compile read (absolute paths), when known.
     pub deps: Vec<PathBuf>,
+    /// The depfile's prerequisites as the compiler wrote them (source first), when known.
+    pub raw_deps: Vec<String>,
 }

@@ -10,8 +10,8 @@ use warmcc_cache::{Key, Store};
 
 use crate::action::{Action, CacheStatus, Input, MissReason, Outcome};
 use crate::error::EngineError;
-use crate::hashcache::{unix_ns, HashCache, Stamp};
-use crate::key::{manifest_key, result_key};
+use crate::hashcache::{mentions_time_macros, unix_ns, HashCache, Stamp};
+use crate::key::{manifest_key, result_key, with_extra_inputs};
 use crate::process::{ProcessBackend, RawResult};
 use crate::record::{Dep, Manifest, ManifestEntry, StoredResult, MAX_ENTRIES};
 
@@ -23,6 +23,8 @@ pub struct Engine {
     pub(crate) state_dir: PathBuf,
     /// One lock per manifest key in flight, so identical concurrent actions compile once.
     inflight: Mutex<HashMap<Key, Arc<Mutex<()>>>>,
+    /// System include directories per compiler configuration.
+    sysdirs: crate::sysdirs::SystemDirs,
 }
 
 impl Engine {
@@ -35,6 +37,7 @@ impl Engine {
             backend,
             state_dir: state_dir.to_path_buf(),
             inflight: Mutex::new(HashMap::new()),
+            sysdirs: Default::default(),
         })
     }
 
@@ -45,29 +48,52 @@ impl Engine {
 
     /// Compiles an action, from the cache when its inputs are unchanged.
     pub fn run(&self, action: &Action) -> Result<Outcome, EngineError> {
-        let source_hash = match &action.input {
-            Input::Text { bytes, .. } => *blake3::hash(bytes).as_bytes(),
-            Input::File(p) => self
-                .hashes
-                .hash(p)
-                .map_err(|e| EngineError::io("cannot read source", p, e))?
-                .ok_or_else(|| {
-                    EngineError::InvalidRequest(format!(
-                        "source file {} does not exist",
-                        p.display()
-                    ))
-                })?,
+        let (source_hash, source_time_macros) = match &action.input {
+            Input::Text { bytes, .. } => {
+                (*blake3::hash(bytes).as_bytes(), mentions_time_macros(bytes))
+            }
+            Input::File(p) => {
+                let abs = action.cwd.join(p);
+                let info = self
+                    .hashes
+                    .info(&abs)
+                    .map_err(|e| EngineError::io("cannot read source", &abs, e))?
+                    .ok_or_else(|| {
+                        EngineError::InvalidRequest(format!(
+                            "source file {} does not exist",
+                            abs.display()
+                        ))
+                    })?;
+                (info.hash, info.time_macros)
+            }
         };
-        if let Some(reason) = &action.uncacheable {
+        let mut uncacheable = action.uncacheable.clone();
+        if source_time_macros && !self.fixed_time(action) {
+            uncacheable.get_or_insert_with(|| "the source uses __DATE__ or __TIME__".into());
+        }
+        let mut extra = Vec::new();
+        for p in &action.extra_inputs {
+            match self.hashes.hash(p) {
+                Ok(Some(h)) => extra.push((p.display().to_string(), h)),
+                _ => {
+                    uncacheable.get_or_insert_with(|| format!("cannot read input {}", p.display()));
+                }
+            }
+        }
+        if let Some(reason) = uncacheable {
             let raw = self.backend.run(action)?;
             return Ok(outcome_of(
                 raw,
-                CacheStatus::Uncacheable(reason.clone()),
+                CacheStatus::Uncacheable(reason),
                 None,
                 Vec::new(),
             ));
         }
-        let mkey = manifest_key(action, &source_hash, self.backend.env());
+        let env = match &action.env {
+            Some(env) => relevant_env(env),
+            None => self.backend.env().to_vec(),
+        };
+        let mkey = with_extra_inputs(&manifest_key(action, &source_hash, &env), &extra);
         let slot = self.inflight_slot(mkey);
         let outcome = {
             let _guard = slot.lock().unwrap_or_else(|p| p.into_inner());
@@ -141,6 +167,7 @@ impl Engine {
                             saved: Duration::from_micros(r.compile_us),
                             key: Some(rkey),
                             deps: r.deps.into_iter().map(PathBuf::from).collect(),
+                            raw_deps: r.raw_deps,
                         });
                     }
                     reason = MissReason::ResultMissing;
@@ -159,16 +186,17 @@ impl Engine {
         raw: &RawResult,
         started_ns: i128,
     ) -> Result<(Key, Vec<PathBuf>), String> {
-        let skip: Vec<&Path> = [
+        let skip: Vec<PathBuf> = [
             match &action.input {
-                Input::File(p) => Some(p.as_path()),
+                Input::File(p) => Some(normalize(&action.cwd.join(p))),
                 Input::Text { .. } => None,
             },
-            action.pch.as_ref().map(|p| p.path.as_path()),
+            action.pch.as_ref().map(|p| p.path.clone()),
         ]
         .into_iter()
         .flatten()
         .collect();
+        let fixed_time = self.fixed_time(action);
         let mut deps: Vec<(String, [u8; 32])> = Vec::new();
         let mut paths = Vec::new();
         for d in &raw.deps {
@@ -176,7 +204,7 @@ impl Engine {
                 continue;
             }
             let abs = normalize(&action.cwd.join(d));
-            if skip.iter().any(|s| *s == abs) {
+            if skip.contains(&abs) {
                 continue;
             }
             let stamp =
@@ -189,11 +217,14 @@ impl Engine {
                     abs.display()
                 ));
             }
-            let hash = match self.hashes.hash(&abs) {
-                Ok(Some(h)) => h,
+            let info = match self.hashes.info(&abs) {
+                Ok(Some(i)) => i,
                 _ => return Err(format!("cannot hash input {}", abs.display())),
             };
-            deps.push((abs.display().to_string(), hash));
+            if info.time_macros && !fixed_time {
+                return Err(format!("{} uses __DATE__ or __TIME__", abs.display()));
+            }
+            deps.push((abs.display().to_string(), info.hash));
             paths.push(abs);
         }
         deps.sort();
@@ -207,6 +238,7 @@ impl Engine {
             stdout: raw.stdout.clone(),
             deps: paths.iter().map(|p| p.display().to_string()).collect(),
             compile_us: raw.elapsed.as_micros() as u64,
+            raw_deps: raw.deps.clone(),
         };
         self.store
             .put(&rkey, &stored.encode_to_vec())
@@ -250,6 +282,24 @@ impl Engine {
         }
     }
 
+    /// The compiler's system include directories for an action (for `-MMD` depfiles).
+    pub fn system_include_dirs(
+        &self,
+        action: &Action,
+        lang: &str,
+        user_dirs: &[PathBuf],
+    ) -> Vec<PathBuf> {
+        self.sysdirs
+            .get(&action.compiler, &action.args, lang, &action.cwd, user_dirs)
+    }
+
+    /// Whether `SOURCE_DATE_EPOCH` pins `__DATE__` and `__TIME__` for this action.
+    fn fixed_time(&self, action: &Action) -> bool {
+        let env = action.env.as_deref().unwrap_or(self.backend.env());
+        env.iter()
+            .any(|(k, v)| k == "SOURCE_DATE_EPOCH" && !v.is_empty())
+    }
+
     /// Times a closure, for callers that report phases.
     pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
         let t = Instant::now();
@@ -262,8 +312,42 @@ fn key_from(bytes: &[u8]) -> Option<Key> {
     <[u8; 32]>::try_from(bytes).ok().map(Key)
 }
 
+/// Environment variables that change what a compile produces (the others do not enter keys).
+const RELEVANT_ENV: &[&str] = &[
+    "CPATH",
+    "C_INCLUDE_PATH",
+    "CPLUS_INCLUDE_PATH",
+    "OBJC_INCLUDE_PATH",
+    "OBJCPLUS_INCLUDE_PATH",
+    "SOURCE_DATE_EPOCH",
+    "LANG",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LC_CTYPE",
+    "GCC_EXEC_PREFIX",
+    "COMPILER_PATH",
+    "CCC_OVERRIDE_OPTIONS",
+    "SDKROOT",
+    "MACOSX_DEPLOYMENT_TARGET",
+    "IPHONEOS_DEPLOYMENT_TARGET",
+    "GCC_COLORS",
+    "GCC_COMPARE_DEBUG",
+];
+
+/// The sorted subset of an environment that enters cache keys.
+pub fn relevant_env(env: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = env
+        .iter()
+        .filter(|(k, _)| RELEVANT_ENV.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    out.sort();
+    out
+}
+
 fn outcome_of(raw: RawResult, cache: CacheStatus, key: Option<Key>, deps: Vec<PathBuf>) -> Outcome {
     Outcome {
+        raw_deps: raw.deps.clone(),
         exit_code: raw.exit_code,
         output: raw.output,
         stderr: raw.stderr,
@@ -277,7 +361,7 @@ fn outcome_of(raw: RawResult, cache: CacheStatus, key: Option<Key>, deps: Vec<Pa
 }
 
 /// Removes `.` and `..` components lexically, so paths compare and prefix-match reliably.
-pub(crate) fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

@@ -50,10 +50,29 @@ pub fn unix_ns(t: SystemTime) -> i128 {
         .unwrap_or(0)
 }
 
-/// A thread-safe map from path to (stamp, content hash).
+/// What is remembered of one file version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileInfo {
+    /// blake3 of the content.
+    pub hash: [u8; 32],
+    /// Whether the text mentions `__DATE__`, `__TIME__` or `__TIMESTAMP__`, whose expansion
+    /// changes every compile (ccache's "time macros" check).
+    pub time_macros: bool,
+}
+
+/// Whether bytes mention a macro that expands to the compile's date or time.
+pub fn mentions_time_macros(bytes: &[u8]) -> bool {
+    const NEEDLES: [&[u8]; 3] = [b"__DATE__", b"__TIME__", b"__TIMESTAMP__"];
+    bytes
+        .windows(8)
+        .enumerate()
+        .any(|(i, w)| w.starts_with(b"__") && NEEDLES.iter().any(|n| bytes[i..].starts_with(n)))
+}
+
+/// A thread-safe map from path to (stamp, content facts).
 #[derive(Default)]
 pub struct HashCache {
-    entries: Mutex<HashMap<PathBuf, (Stamp, [u8; 32])>>,
+    entries: Mutex<HashMap<PathBuf, (Stamp, FileInfo)>>,
 }
 
 impl HashCache {
@@ -64,6 +83,11 @@ impl HashCache {
 
     /// The blake3 hash of a file's content; `Ok(None)` when the file does not exist.
     pub fn hash(&self, path: &Path) -> std::io::Result<Option<[u8; 32]>> {
+        Ok(self.info(path)?.map(|i| i.hash))
+    }
+
+    /// Hash and time-macro facts of a file; `Ok(None)` when the file does not exist.
+    pub fn info(&self, path: &Path) -> std::io::Result<Option<FileInfo>> {
         let stamp = match Stamp::of(path) {
             Ok(s) => s,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -77,17 +101,20 @@ impl HashCache {
             }
         }
         let bytes = std::fs::read(path)?;
-        let hash = *blake3::hash(&bytes).as_bytes();
+        let info = FileInfo {
+            hash: *blake3::hash(&bytes).as_bytes(),
+            time_macros: mentions_time_macros(&bytes),
+        };
         // Re-stat: if the file changed while we read it, do not remember a hash that may mix
         // two versions (the caller still gets it; a later compare will catch the mismatch).
         let after = Stamp::of(path)?;
         let settled = unix_ns(SystemTime::now()) - after.changed_ns() > SETTLE.as_nanos() as i128;
         if after == stamp && settled {
             if let Ok(mut map) = self.entries.lock() {
-                map.insert(path.to_path_buf(), (stamp, hash));
+                map.insert(path.to_path_buf(), (stamp, info));
             }
         }
-        Ok(Some(hash))
+        Ok(Some(info))
     }
 
     /// Forgets everything (for example after a watcher reports a burst of changes).

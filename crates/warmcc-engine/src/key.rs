@@ -77,6 +77,19 @@ pub fn manifest_key(action: &Action, source_hash: &[u8; 32], env: &[(String, Str
     h.finish()
 }
 
+/// Adds the content hashes of extra inputs (e.g. PCH files) to a manifest key.
+pub fn with_extra_inputs(mkey: &Key, inputs: &[(String, [u8; 32])]) -> Key {
+    if inputs.is_empty() {
+        return *mkey;
+    }
+    let mut h = KeyHasher::new("extra-inputs");
+    h.field(&mkey.0);
+    for (p, hash) in inputs {
+        h.field(p.as_bytes()).field(hash);
+    }
+    h.finish()
+}
+
 /// The result key: the manifest key plus every recorded input with its content hash.
 pub fn result_key(manifest: &Key, deps: &[(String, [u8; 32])]) -> Key {
     let mut h = KeyHasher::new("result");

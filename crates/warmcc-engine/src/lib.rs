@@ -4,6 +4,7 @@
 //! [`CompileSpec`], turn it into an [`Action`] and hand it to the [`Engine`].
 
 mod action;
+pub mod cmdline;
 mod depfile;
 mod engine;
 mod error;
@@ -13,9 +14,10 @@ mod prelude;
 mod process;
 mod record;
 mod spec;
+mod sysdirs;
 
 pub use action::{Action, CacheStatus, Input, MissReason, Outcome, OutputKind, Pch};
-pub use engine::Engine;
+pub use engine::{normalize, relevant_env, Engine};
 pub use error::EngineError;
 pub use hashcache::HashCache;
 pub use prelude::Prelude;

@@ -59,9 +59,10 @@ impl ProcessBackend {
         let out = dir.path().join("out");
         let dep = dir.path().join("out.d");
         let mut cmd = Command::new(&action.compiler.path);
+        let env = action.env.as_deref().unwrap_or(&self.env);
         cmd.current_dir(&action.cwd)
             .env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("TMPDIR", dir.path())
             .args(&action.args);
         if let Some(pch) = &action.pch {

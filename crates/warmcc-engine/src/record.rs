@@ -23,6 +23,9 @@ pub struct StoredResult {
     /// How long the compile took, for "time saved".
     #[prost(uint64, tag = "6")]
     pub compile_us: u64,
+    /// Depfile prerequisites as the compiler wrote them, to render depfiles on a hit.
+    #[prost(string, repeated, tag = "7")]
+    pub raw_deps: Vec<String>,
 }
 
 /// One input a cached compile read, with its content hash.

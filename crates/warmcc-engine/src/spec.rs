@@ -244,6 +244,8 @@ impl CompileSpec {
             search_dirs,
             pch,
             uncacheable,
+            env: None,
+            extra_inputs: Vec::new(),
         })
     }
 }

@@ -42,6 +42,9 @@ struct Known {
 /// The clang suggested when nothing is installed: the version warmcc's in-process backend uses.
 const SUGGESTED_CLANG: &str = "clang-19";
 
+/// A default compiler and the mtimes of the PATH directories it was chosen under.
+type ChosenDefault = (Vec<Option<SystemTime>>, Arc<Compiler>);
+
 /// Remembers identified compilers; shared by the daemon (Send + Sync, interior mutability).
 #[derive(Debug, Default)]
 pub struct Registry {
@@ -54,7 +57,7 @@ pub struct Registry {
     save_lock: Mutex<()>,
     /// Default compiler per language and PATH, with the PATH directories' mtimes it was
     /// chosen under: scanning PATH costs milliseconds, a stat per directory microseconds.
-    defaults: Mutex<HashMap<(Lang, OsString), (Vec<Option<SystemTime>>, Arc<Compiler>)>>,
+    defaults: Mutex<HashMap<(Lang, OsString), ChosenDefault>>,
 }
 
 impl Registry {

@@ -117,6 +117,7 @@ async fn start(paths: &Paths) -> Result<Channel> {
     cmd.arg("--socket")
         .arg(&paths.socket)
         .arg("daemon")
+        .env("WARMCC_DETACHED", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log);

@@ -2,3 +2,4 @@
 //! integration tests use it.
 
 pub mod client;
+pub mod wrapper;

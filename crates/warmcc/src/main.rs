@@ -43,8 +43,25 @@ enum Command {
     },
 }
 
+/// Words that are warmcc subcommands rather than a compiler to wrap.
+const SUBCOMMANDS: &[&str] = &[
+    "daemon",
+    "compile",
+    "status",
+    "stop",
+    "stats",
+    "toolchains",
+    "sessions",
+    "cache",
+    "help",
+];
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = warmcc::wrapper::run_if_wrapper(&args, SUBCOMMANDS) {
+        return code;
+    }
+    let cli = Cli::parse_from(args);
     let mut paths = Paths::from_env();
     if let Some(s) = cli.socket {
         paths.runtime_dir = s.parent().map(PathBuf::from).unwrap_or(paths.runtime_dir);

@@ -31,6 +31,21 @@ impl pb::compiler_server::Compiler for CompilerService {
         }
         result.map(Response::new)
     }
+
+    async fn wrap(
+        &self,
+        request: Request<pb::WrapRequest>,
+    ) -> Result<Response<pb::WrapResponse>, Status> {
+        let _guard = self.state.begin();
+        let req = request.into_inner();
+        // No job limit here: the build system's -j already bounds wrapper compiles, and a hit
+        // must never queue behind another client's compile.
+        let st = self.state.clone();
+        tokio::task::spawn_blocking(move || super::wrap::wrap(&st, req))
+            .await
+            .map_err(|e| Status::internal(format!("wrapped compile failed: {e}")))?
+            .map(Response::new)
+    }
 }
 
 fn too_big(len: u64, max: u64) -> Status {

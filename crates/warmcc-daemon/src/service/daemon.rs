@@ -90,6 +90,15 @@ impl pb::daemon_server::Daemon for DaemonService {
             compile_ms: c.compile_ms,
             saved_ms: c.saved_ms,
             since_unix_s: c.since_unix_s,
+            passthrough: c.passthrough,
+            passthrough_by_reason: c
+                .passthrough_by_reason
+                .iter()
+                .map(|(reason, count)| pb::MissReason {
+                    reason: reason.clone(),
+                    count: *count,
+                })
+                .collect(),
         }))
     }
 

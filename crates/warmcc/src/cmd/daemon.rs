@@ -21,8 +21,25 @@ pub struct Args {
     idle_timeout: Option<u64>,
 }
 
+/// Closes descriptors a background daemon inherited from the build that started it.
+///
+/// make's jobserver pipe or a pipe ninja reads until EOF would otherwise stay open for the
+/// daemon's whole life, and the build could wait on it.
+fn close_inherited_fds() {
+    for fd in 3..1024 {
+        // SAFETY: nothing in this process has opened descriptors yet; closing an unused
+        // number is harmless.
+        unsafe {
+            libc::close(fd);
+        }
+    }
+}
+
 /// Runs the daemon until it stops.
 pub fn run(paths: Paths, args: Args) -> ExitCode {
+    if std::env::var_os("WARMCC_DETACHED").is_some() {
+        close_inherited_fds();
+    }
     let opts = DaemonOptions {
         listen: args.listen,
         token_file: args.token_file,

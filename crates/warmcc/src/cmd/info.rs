@@ -121,7 +121,8 @@ pub async fn stats(paths: &Paths, args: StatsArgs) -> Result<ExitCode> {
                 "misses_by_reason": reasons, "errors": s.errors,
                 "compile_failures": s.compile_failures, "bytes_in": s.bytes_in,
                 "bytes_out": s.bytes_out, "compile_ms": s.compile_ms, "saved_ms": s.saved_ms,
-                "since_unix_s": s.since_unix_s,
+                "since_unix_s": s.since_unix_s, "passthrough": s.passthrough,
+                "passthrough_by_reason": s.passthrough_by_reason.iter().map(|m| (m.reason.clone(), json!(m.count))).collect::<serde_json::Map<_, _>>(),
             })
         );
         return Ok(ExitCode::SUCCESS);
@@ -136,6 +137,10 @@ pub async fn stats(paths: &Paths, args: StatsArgs) -> Result<ExitCode> {
     println!("cache hits        {} ({rate:.1} %)", s.hits);
     println!("cache misses      {}", s.misses);
     for m in &s.misses_by_reason {
+        println!("  {:<30} {}", m.reason, m.count);
+    }
+    println!("passed through    {}", s.passthrough);
+    for m in &s.passthrough_by_reason {
         println!("  {:<30} {}", m.reason, m.count);
     }
     println!("compile failures  {}", s.compile_failures);
