@@ -18,6 +18,8 @@ pub struct Config {
     pub jobs: usize,
     /// Open sessions kept at once; the least recently used is closed beyond that.
     pub max_sessions: usize,
+    /// Wrapper compiles under this directory share results across checkouts.
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -30,6 +32,7 @@ impl Default for Config {
                 .map(|n| n.get())
                 .unwrap_or(2),
             max_sessions: 64,
+            base_dir: None,
         }
     }
 }
@@ -47,6 +50,7 @@ struct FileConfig {
     max_source_size: Option<String>,
     jobs: Option<usize>,
     max_sessions: Option<usize>,
+    base_dir: Option<String>,
 }
 
 impl Config {
@@ -83,6 +87,16 @@ impl Config {
             }
             if let Some(v) = fc.max_sessions {
                 c.max_sessions = v.max(1);
+            }
+            if let Some(v) = fc.base_dir {
+                let p = std::path::PathBuf::from(&v);
+                if !p.is_absolute() {
+                    return Err(ConfigError(format!(
+                        "{}: base_dir `{v}` must be an absolute path",
+                        at("base_dir")
+                    )));
+                }
+                c.base_dir = Some(p);
             }
         }
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());

@@ -1,6 +1,6 @@
 //! One compile action and its outcome: what the engine keys, caches and runs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,6 +64,61 @@ pub struct Action {
     pub env: Option<Vec<(String, String)>>,
     /// Inputs the depfile may not list (PCHs given to `-include-pch`), hashed into the key.
     pub extra_inputs: Vec<PathBuf>,
+    /// Paths under this directory enter keys relative to the working directory, so that
+    /// checkouts in different places share results (arguments must already be relative).
+    pub base_dir: Option<PathBuf>,
+    /// Whether the object records the absolute working directory (debug info without a prefix
+    /// map), which then stays in the key even with a base directory.
+    pub embeds_cwd: bool,
+}
+
+impl Action {
+    /// How a path enters keys and manifests: relative to the working directory when it is
+    /// under the base directory, absolute otherwise.
+    pub fn key_path(&self, p: &Path) -> String {
+        match &self.base_dir {
+            Some(base) if p.starts_with(base) && self.cwd.starts_with(base) => {
+                crate::engine::relative_to(p, &self.cwd)
+                    .display()
+                    .to_string()
+            }
+            _ => p.display().to_string(),
+        }
+    }
+
+    /// A path from a manifest, back to a real path for this action.
+    pub fn real_path(&self, stored: &str) -> PathBuf {
+        self.cwd.join(stored)
+    }
+
+    /// How an argument enters keys: a prefix map's old prefix under the base directory is
+    /// written relative to the working directory (the compiler still gets the real one).
+    pub fn key_arg<'a>(&self, arg: &'a str) -> std::borrow::Cow<'a, str> {
+        let Some(base) = &self.base_dir else {
+            return arg.into();
+        };
+        for p in crate::cmdline::PREFIX_MAPS {
+            if let Some((old, new)) = arg.strip_prefix(p).and_then(|m| m.split_once('=')) {
+                if Path::new(old).starts_with(base) && self.cwd.starts_with(base) {
+                    let rel = crate::engine::relative_to(Path::new(old), &self.cwd);
+                    return format!("{p}<cwd>/{}={new}", rel.display()).into();
+                }
+            }
+        }
+        arg.into()
+    }
+
+    /// How the working directory enters keys. Under a base directory, with arguments made
+    /// relative, the object does not depend on where the checkout is (every relative path and
+    /// the content behind it is keyed), so the directory itself stays out, as in ccache.
+    pub fn key_cwd(&self) -> String {
+        match &self.base_dir {
+            Some(base) if !self.embeds_cwd && self.cwd.starts_with(base) => {
+                "<under base_dir>".into()
+            }
+            _ => self.cwd.display().to_string(),
+        }
+    }
 }
 
 /// Why a lookup did not hit.

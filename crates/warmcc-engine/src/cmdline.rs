@@ -473,6 +473,78 @@ pub fn classify(args: &[String], cwd: &Path) -> Classified {
     }))
 }
 
+/// Options whose joined or separate value is a path.
+const PATH_OPTIONS: &[&str] = &[
+    "-I",
+    "-iquote",
+    "-isystem",
+    "-idirafter",
+    "-include-pch",
+    "-include",
+    "-imacros",
+    "-isysroot",
+    "--sysroot=",
+    "--sysroot",
+    "-iprefix",
+    "-F",
+    "-iframework",
+];
+
+/// Rewrites absolute paths under `base` in arguments and the source into paths relative to
+/// `cwd`, as ccache's base_dir does: the compiler then records the same relative paths in any
+/// checkout, and results can be shared between checkouts.
+pub fn rebase(compile: &mut WrappedCompile, base: &Path, cwd: &Path) {
+    let rel = |p: &str| -> Option<String> {
+        let path = Path::new(p);
+        (path.is_absolute() && path.starts_with(base) && cwd.starts_with(base))
+            .then(|| crate::engine::relative_to(path, cwd).display().to_string())
+    };
+    let mut out = Vec::with_capacity(compile.args.len());
+    let mut i = 0;
+    while i < compile.args.len() {
+        let a = &compile.args[i];
+        if let Some(r) = rel(a) {
+            out.push(r);
+        } else if let Some(opt) = PATH_OPTIONS
+            .iter()
+            .find(|o| a.starts_with(**o) && a.len() > o.len())
+        {
+            match rel(&a[opt.len()..]) {
+                Some(r) => out.push(format!("{opt}{r}")),
+                None => out.push(a.clone()),
+            }
+        } else {
+            out.push(a.clone());
+        }
+        i += 1;
+    }
+    compile.args = out;
+    if let Some(r) = rel(&compile.source) {
+        compile.source = r;
+    }
+}
+
+/// Prefix-map options: `OLD=NEW` rewrites recorded paths.
+pub const PREFIX_MAPS: &[&str] = &[
+    "-ffile-prefix-map=",
+    "-fdebug-prefix-map=",
+    "-fmacro-prefix-map=",
+];
+
+/// Whether the object will record the absolute working directory: debug info, and no
+/// `-ffile-prefix-map`/`-fdebug-prefix-map` whose old prefix covers the working directory.
+pub fn embeds_cwd(args: &[String], cwd: &Path) -> bool {
+    let debug = args.iter().any(|a| a.starts_with("-g") && a != "-g0");
+    let mapped = args.iter().any(|a| {
+        PREFIX_MAPS[..2]
+            .iter()
+            .filter_map(|p| a.strip_prefix(p))
+            .filter_map(|m| m.split_once('='))
+            .any(|(old, _)| !old.is_empty() && cwd.starts_with(old))
+    });
+    debug && !mapped
+}
+
 /// Quotes a target like `-MQ` does: `$` doubled, spaces and `#` escaped.
 fn quote_make_target(t: &str) -> String {
     let mut out = String::new();
@@ -658,6 +730,27 @@ mod tests {
             vec!["-O2", "-DMSG=hello world", "-c", "a b.c", "-o", "x.o"]
         );
         assert!(expand_response_files(&args("@missing.rsp"), dir.path()).is_err());
+    }
+
+    #[test]
+    fn rebasing_makes_paths_under_the_base_relative() {
+        let mut c = cached(
+            "-I/src/a/inc -isystem /usr/include/x -include /src/a/pre.h -c /src/a/lib/x.c -o x.o",
+        );
+        rebase(&mut c, Path::new("/src/a"), Path::new("/src/a/build"));
+        assert_eq!(
+            c.args,
+            args("-I../inc -isystem /usr/include/x -include ../pre.h")
+        );
+        assert_eq!(c.source, "../lib/x.c");
+        let cwd = Path::new("/src/a/build");
+        assert!(embeds_cwd(&args("-O2 -g"), cwd));
+        assert!(!embeds_cwd(&args("-O2 -g0"), cwd));
+        assert!(!embeds_cwd(&args("-g -ffile-prefix-map=/src/a=."), cwd));
+        assert!(
+            embeds_cwd(&args("-g -ffile-prefix-map=/src/a/lib=."), cwd),
+            "the map does not cover the cwd"
+        );
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl Engine {
         let mut extra = Vec::new();
         for p in &action.extra_inputs {
             match self.hashes.hash(p) {
-                Ok(Some(h)) => extra.push((p.display().to_string(), h)),
+                Ok(Some(h)) => extra.push((action.key_path(p), h)),
                 _ => {
                     uncacheable.get_or_insert_with(|| format!("cannot read input {}", p.display()));
                 }
@@ -104,7 +104,7 @@ impl Engine {
     }
 
     fn lookup_or_compile(&self, action: &Action, mkey: &Key) -> Result<Outcome, EngineError> {
-        let reason = match self.lookup(mkey) {
+        let reason = match self.lookup(action, mkey) {
             Ok(hit) => return Ok(hit),
             Err(reason) => reason,
         };
@@ -130,7 +130,7 @@ impl Engine {
     }
 
     /// Finds a stored result whose recorded inputs all still hash the same.
-    fn lookup(&self, mkey: &Key) -> Result<Outcome, MissReason> {
+    fn lookup(&self, action: &Action, mkey: &Key) -> Result<Outcome, MissReason> {
         let manifest = match self.store.get(mkey) {
             Ok(Some(bytes)) => Manifest::decode(bytes.as_slice()).map_err(|_| MissReason::New)?,
             Ok(None) => return Err(MissReason::New),
@@ -142,12 +142,12 @@ impl Engine {
         let mut reason = MissReason::HeaderChanged;
         for entry in &manifest.entries {
             let unchanged = entry.deps.iter().all(|d| {
-                matches!(self.hashes.hash(Path::new(&d.path)), Ok(Some(h)) if h[..] == d.hash[..])
+                matches!(self.hashes.hash(&action.real_path(&d.path)), Ok(Some(h)) if h[..] == d.hash[..])
             });
             if !unchanged {
                 continue;
             }
-            if entry.absent.iter().any(|p| Path::new(p).exists()) {
+            if entry.absent.iter().any(|p| action.real_path(p).exists()) {
                 reason = MissReason::ShadowingHeader;
                 continue;
             }
@@ -224,12 +224,15 @@ impl Engine {
             if info.time_macros && !fixed_time {
                 return Err(format!("{} uses __DATE__ or __TIME__", abs.display()));
             }
-            deps.push((abs.display().to_string(), info.hash));
+            deps.push((action.key_path(&abs), info.hash));
             paths.push(abs);
         }
         deps.sort();
         deps.dedup();
-        let absent = shadow_candidates(&paths, &action.search_dirs);
+        let absent: Vec<String> = shadow_candidates(&paths, &action.search_dirs)
+            .iter()
+            .map(|p| action.key_path(Path::new(p)))
+            .collect();
         let rkey = result_key(mkey, &deps);
         let stored = StoredResult {
             exit_code: raw.exit_code,
@@ -360,6 +363,28 @@ fn outcome_of(raw: RawResult, cache: CacheStatus, key: Option<Key>, deps: Vec<Pa
     }
 }
 
+/// `path` relative to `from` (both absolute and normalized), with `..` where needed.
+pub fn relative_to(path: &Path, from: &Path) -> PathBuf {
+    let path = normalize(path);
+    let from = normalize(from);
+    let common = path
+        .components()
+        .zip(from.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in from.components().skip(common) {
+        out.push("..");
+    }
+    for c in path.components().skip(common) {
+        out.push(c.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 /// Removes `.` and `..` components lexically, so paths compare and prefix-match reliably.
 pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -417,6 +442,22 @@ mod tests {
         assert_eq!(c, vec![a.join("x.h").display().to_string()]);
         let none = shadow_candidates(&[a.join("y.h")], &[a, b]);
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_to(Path::new("/a/b/inc"), Path::new("/a/b/build")),
+            PathBuf::from("../inc")
+        );
+        assert_eq!(
+            relative_to(Path::new("/a/b/build/x.h"), Path::new("/a/b/build")),
+            PathBuf::from("x.h")
+        );
+        assert_eq!(
+            relative_to(Path::new("/a/b"), Path::new("/a/b")),
+            PathBuf::from(".")
+        );
     }
 
     #[test]

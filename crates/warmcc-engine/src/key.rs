@@ -55,10 +55,10 @@ pub fn manifest_key(action: &Action, source_hash: &[u8; 32], env: &[(String, Str
         OutputKind::Object => b"object",
         OutputKind::Pch => b"pch",
     });
-    h.path(&action.cwd);
+    h.field(action.key_cwd().as_bytes());
     h.field(&(action.args.len() as u64).to_le_bytes());
     for a in &action.args {
-        h.field(a.as_bytes());
+        h.field(action.key_arg(a).as_bytes());
     }
     h.field(&(env.len() as u64).to_le_bytes());
     for (k, v) in env {
@@ -67,7 +67,7 @@ pub fn manifest_key(action: &Action, source_hash: &[u8; 32], env: &[(String, Str
     match &action.input {
         // The name matters: it is in diagnostics, __FILE__ and debug info.
         Input::Text { name, .. } => h.field(b"text").field(name.as_bytes()),
-        Input::File(p) => h.field(b"file").path(p),
+        Input::File(p) => h.field(b"file").field(action.key_path(p).as_bytes()),
     };
     h.field(source_hash);
     match &action.pch {

@@ -17,7 +17,7 @@ mod spec;
 mod sysdirs;
 
 pub use action::{Action, CacheStatus, Input, MissReason, Outcome, OutputKind, Pch};
-pub use engine::{normalize, relevant_env, Engine};
+pub use engine::{normalize, relative_to, relevant_env, Engine};
 pub use error::EngineError;
 pub use hashcache::HashCache;
 pub use prelude::Prelude;

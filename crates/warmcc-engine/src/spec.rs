@@ -246,6 +246,8 @@ impl CompileSpec {
             uncacheable,
             env: None,
             extra_inputs: Vec::new(),
+            base_dir: None,
+            embeds_cwd: true,
         })
     }
 }

@@ -368,3 +368,85 @@ fn a_killed_daemon_never_fails_the_build() {
     );
     assert!(p.join("obj/direct.o").is_file());
 }
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn checkouts_under_a_base_dir_share_hits_but_never_each_others_paths() {
+    if skip_without("clang-19") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let mut env = Env::new();
+    env.extra_env
+        .push(("WARMCC_BASEDIR".into(), root.path().display().to_string()));
+    let checkouts: Vec<_> = ["one", "two"]
+        .iter()
+        .map(|name| {
+            let c = root.path().join(name);
+            for sub in ["src", "inc", "build"] {
+                std::fs::create_dir_all(c.join(sub)).unwrap();
+            }
+            std::fs::write(c.join("inc/v.h"), "#define V 3\n").unwrap();
+            std::fs::write(
+                c.join("src/a.c"),
+                "#include \"v.h\"\nint v(void) { return V; }\nconst char *where = __FILE__;\n",
+            )
+            .unwrap();
+            c
+        })
+        .collect();
+    // Absolute paths, as CMake writes them.
+    let compile = |c: &Path, extra: &[&str]| -> Vec<u8> {
+        let inc = format!("-I{}", c.join("inc").display());
+        let src = c.join("src/a.c").display().to_string();
+        let mut args = vec!["clang-19", inc.as_str(), "-c", src.as_str(), "-o", "a.o"];
+        args.extend_from_slice(extra);
+        wrapped(&env, &c.join("build"), &args);
+        std::fs::read(c.join("build/a.o")).unwrap()
+    };
+    let (one, two) = (&checkouts[0], &checkouts[1]);
+    let name = |c: &Path| c.display().to_string();
+
+    let a = compile(one, &[]);
+    let hits = stat(&env, "hits");
+    let b = compile(two, &[]);
+    assert_eq!(stat(&env, "hits"), hits + 1, "the second checkout hits");
+    assert!(
+        !contains(&b, &name(one)) && !contains(&b, &name(two)),
+        "no checkout path in the object"
+    );
+    assert_eq!(a, b);
+    let expected = real(
+        &two.join("build"),
+        &["clang-19", "-I../inc", "-c", "../src/a.c", "-o", "real.o"],
+    );
+    drop(expected);
+    assert_eq!(
+        std::fs::read(two.join("build/real.o")).unwrap(),
+        b,
+        "same bytes as a relative compile there"
+    );
+
+    // Debug info records the working directory: no sharing, and each object names its own checkout.
+    compile(one, &["-g"]);
+    let hits = stat(&env, "hits");
+    let b = compile(two, &["-g"]);
+    assert_eq!(stat(&env, "hits"), hits, "-g compiles are not shared");
+    assert!(contains(&b, &name(two)) && !contains(&b, &name(one)));
+
+    // ...unless a prefix map covering the working directory takes the paths out.
+    let map = |c: &Path| format!("-ffile-prefix-map={}=.", c.display());
+    let (map_one, map_two) = (map(one), map(two));
+    compile(one, &["-g", map_one.as_str()]);
+    let hits = stat(&env, "hits");
+    let b = compile(two, &["-g", map_two.as_str()]);
+    assert_eq!(
+        stat(&env, "hits"),
+        hits + 1,
+        "mapped -g compiles are shared"
+    );
+    assert!(!contains(&b, &name(one)) && !contains(&b, &name(two)));
+}

@@ -38,10 +38,21 @@ pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse,
         Ok(a) => a,
         Err(e) => return pass(e),
     };
-    let compile = match cmdline::classify(&args, &cwd) {
+    let mut compile = match cmdline::classify(&args, &cwd) {
         Classified::Cache(c) => *c,
         Classified::Passthrough(reason) => return pass(reason),
     };
+    let base_dir = req
+        .env
+        .get("WARMCC_BASEDIR")
+        .filter(|b| !b.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| st.config.base_dir.clone())
+        .filter(|b| b.is_absolute())
+        .map(|b| normalize(&b));
+    if let Some(base) = &base_dir {
+        cmdline::rebase(&mut compile, base, &cwd);
+    }
     let compiler = match st.registry.identify(Path::new(&req.compiler)) {
         Ok(c) => c,
         Err(e) => return pass(format!("compiler not identified: {e}")),
@@ -65,6 +76,8 @@ pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse,
         uncacheable: None,
         env: Some(req.env.into_iter().collect()),
         extra_inputs: compile.extra_inputs.clone(),
+        embeds_cwd: cmdline::embeds_cwd(&compile.args, &cwd),
+        base_dir,
     };
     let outcome = match st.engine.run(&action) {
         Ok(o) => o,
