@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use warmcc_cache::{CacheError, Key, Store, Usage};
@@ -44,11 +44,15 @@ fn check_get(s: &Store, n: u64) -> Result<bool, String> {
     }
 }
 
+/// Starts a copy of this binary in a role. Its output goes to pipes: the "fsize" role limits
+/// file sizes, and a test log that is a regular file would make its own output fail.
 fn spawn(role: &str, root: &Path) -> std::io::Result<Child> {
     Command::new(std::env::current_exe()?)
         .args(["--exact", "child_role", "--test-threads=1", "--nocapture"])
         .env(CHILD_ENV, role)
         .env(ROOT_ENV, root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
 }
 
@@ -165,8 +169,13 @@ fn processes_sharing_a_root_never_see_a_wrong_entry() -> R {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    for mut c in children {
-        assert!(c.wait()?.success(), "a writer process failed");
+    for c in children {
+        let out = c.wait_with_output()?;
+        assert!(
+            out.status.success(),
+            "a writer process failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
     assert_eq!(s.corrupt_entries_seen(), 0);
     s.evict()?;
@@ -180,10 +189,12 @@ fn processes_sharing_a_root_never_see_a_wrong_entry() -> R {
 #[test]
 fn refused_write_leaves_no_partial_entry() -> R {
     let dir = tempfile::tempdir()?;
-    let status = spawn("fsize", dir.path())?.wait()?;
+    let out = spawn("fsize", dir.path())?.wait_with_output()?;
     assert!(
-        status.success(),
-        "child reported a problem (see its output)"
+        out.status.success(),
+        "child reported a problem: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
     let s = Store::open(dir.path(), 1 << 30)?;
     assert_eq!(
