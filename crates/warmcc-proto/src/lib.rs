@@ -4,3 +4,8 @@
 pub mod v1 {
     tonic::include_proto!("warmcc.v1");
 }
+
+/// Messages between the daemon and a `warmcc-clang-worker` process (`proto/warmcc/v1/worker.proto`).
+pub mod worker {
+    tonic::include_proto!("warmcc.worker.v1");
+}
