@@ -14,6 +14,7 @@ use crate::state::State;
 
 /// Serves one wrapped compile.
 pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse, Status> {
+    let started = std::time::Instant::now();
     let pass = |reason: String| {
         st.stats.record_passthrough(&reason);
         Ok(pb::WrapResponse {
@@ -79,14 +80,25 @@ pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse,
         embeds_cwd: cmdline::embeds_cwd(&compile.args, &cwd),
         base_dir,
     };
+    let prepared = started.elapsed();
     let outcome = match st.engine.run(&action) {
         Ok(o) => o,
         // Let the compiler itself report what is wrong (a missing source, say).
         Err(e) => return pass(e.to_string()),
     };
+    let ran = started.elapsed();
     if let Err(e) = write_outputs(st, &action, &compile, &outcome) {
         return pass(e);
     }
+    tracing::debug!(
+        source = %compile.source,
+        hit = outcome.cache == CacheStatus::Hit,
+        prepare_us = prepared.as_micros() as u64,
+        engine_us = (ran - prepared).as_micros() as u64,
+        write_us = (started.elapsed() - ran).as_micros() as u64,
+        object_bytes = outcome.output.len(),
+        "wrapped compile"
+    );
     st.stats.record(0, &outcome);
     let reason = match &outcome.cache {
         CacheStatus::Hit => String::new(),
