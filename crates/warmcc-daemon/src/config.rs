@@ -20,6 +20,8 @@ pub struct Config {
     pub max_sessions: usize,
     /// Wrapper compiles under this directory share results across checkouts.
     pub base_dir: Option<std::path::PathBuf>,
+    /// Private memory an in-process session's worker may hold before it is replayed afresh.
+    pub session_memory_cap: u64,
 }
 
 impl Default for Config {
@@ -33,6 +35,7 @@ impl Default for Config {
                 .unwrap_or(2),
             max_sessions: 64,
             base_dir: None,
+            session_memory_cap: 2 << 30,
         }
     }
 }
@@ -51,6 +54,7 @@ struct FileConfig {
     jobs: Option<usize>,
     max_sessions: Option<usize>,
     base_dir: Option<String>,
+    session_memory_cap: Option<String>,
 }
 
 impl Config {
@@ -87,6 +91,10 @@ impl Config {
             }
             if let Some(v) = fc.max_sessions {
                 c.max_sessions = v.max(1);
+            }
+            if let Some(v) = fc.session_memory_cap {
+                c.session_memory_cap = parse_size(&v)
+                    .map_err(|e| ConfigError(format!("{}: {e}", at("session_memory_cap"))))?;
             }
             if let Some(v) = fc.base_dir {
                 let p = std::path::PathBuf::from(&v);

@@ -3,6 +3,7 @@
 mod auth;
 pub mod config;
 mod convert;
+mod diagnostics;
 pub mod fsutil;
 pub mod lock;
 mod logging;

@@ -106,6 +106,29 @@ impl Stats {
         });
     }
 
+    /// Counts an in-process snippet (never cached: the session's history is its input).
+    pub fn record_inproc(
+        &self,
+        bytes_in: usize,
+        bytes_out: usize,
+        compile: std::time::Duration,
+        failed: bool,
+    ) {
+        self.update(|c| {
+            c.requests += 1;
+            c.misses += 1;
+            *c.misses_by_reason
+                .entry("in-process session".to_string())
+                .or_default() += 1;
+            c.bytes_in += bytes_in as u64;
+            c.bytes_out += bytes_out as u64;
+            c.compile_ms += compile.as_millis() as u64;
+            if failed {
+                c.compile_failures += 1;
+            }
+        });
+    }
+
     /// Counts a wrapper compile passed through to the real compiler.
     pub fn record_passthrough(&self, reason: &str) {
         self.update(|c| {
