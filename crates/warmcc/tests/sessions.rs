@@ -220,7 +220,7 @@ async fn a_compiler_crash_kills_only_its_worker() {
     let mut env = Env::new();
     env.extra_env.push(("WARMCC_TEST_CRASH".into(), "1".into()));
     let mut sessions = pb::sessions_client::SessionsClient::new(env.channel().await);
-    let mut open = || {
+    let open = || {
         let mut s = sessions.clone();
         async move {
             s.open(pb::OpenSessionRequest {
