@@ -138,6 +138,16 @@ impl Session {
         }
     }
 
+    /// The worker's resident and private memory, for in-process sessions.
+    pub fn memory(&mut self) -> Option<(u64, u64)> {
+        match &mut self.backend {
+            Backend::Inproc { worker, .. } => {
+                worker.stats().ok().map(|s| (s.rss_bytes, s.private_bytes))
+            }
+            Backend::Process { .. } => None,
+        }
+    }
+
     /// Compiles a snippet; on success it joins the session.
     pub fn compile(
         &mut self,

@@ -56,7 +56,8 @@ impl pb::sessions_server::Sessions for SessionsService {
         let mut sessions = Vec::new();
         for s in self.state.sessions.all() {
             // A session busy compiling is listed without waiting for it.
-            let Ok(s) = s.try_lock() else { continue };
+            let Ok(mut s) = s.try_lock() else { continue };
+            let (rss_bytes, private_bytes) = s.memory().unwrap_or((0, 0));
             sessions.push(pb::SessionInfo {
                 session_id: s.id.clone(),
                 backend: s.backend_name().into(),
@@ -64,6 +65,8 @@ impl pb::sessions_server::Sessions for SessionsService {
                 snippets: s.snippets() as u32,
                 idle_ms: s.last_used.elapsed().as_millis() as u64,
                 compiler: s.compiler.clone(),
+                rss_bytes,
+                private_bytes,
             });
         }
         sessions.sort_by(|a, b| a.session_id.cmp(&b.session_id));
