@@ -156,7 +156,7 @@ fn open(st: &State, req: pb::OpenSessionRequest) -> Result<pb::OpenSessionRespon
                  libclang-cpp19-dev llvm-19-dev) and put it beside warmcc",
             )
         })?;
-        return open_inproc(st, &base, &prelude, req.dedup, exe, started);
+        return open_inproc(st, &base, &prelude, (req.dedup, req.color), exe, started);
     }
     let mut prelude_cached = false;
     let mut prelude_us = 0;
@@ -180,6 +180,11 @@ fn open(st: &State, req: pb::OpenSessionRequest) -> Result<pb::OpenSessionRespon
         }
     };
     let compiler = base.compiler.describe();
+    let mut base = base;
+    if req.color {
+        // Only snippets get the flag: the PCH must not depend on how messages are shown.
+        base.flags.push("-fcolor-diagnostics".into());
+    }
     let session_id = st.sessions.open(Session::process(base, pch));
     tracing::info!(session = %session_id, prelude_cached, "process session opened");
     Ok(pb::OpenSessionResponse {
@@ -197,7 +202,7 @@ fn open(st: &State, req: pb::OpenSessionRequest) -> Result<pb::OpenSessionRespon
 }
 
 /// The worker's options for a session described like a process-backend one.
-fn worker_options(base: &CompileSpec, dedup: bool) -> worker::SessionOptions {
+fn worker_options(base: &CompileSpec, dedup: bool, color: bool) -> worker::SessionOptions {
     let abs = |dirs: &[PathBuf]| -> Vec<String> {
         dirs.iter()
             .map(|d| base.working_dir.join(d).display().to_string())
@@ -228,7 +233,7 @@ fn worker_options(base: &CompileSpec, dedup: bool) -> worker::SessionOptions {
         },
         resource_dir: String::new(),
         dedup,
-        color: false,
+        color,
         symbol_suffix: String::new(),
     }
 }
@@ -237,11 +242,11 @@ fn open_inproc(
     st: &State,
     base: &CompileSpec,
     prelude: &Prelude,
-    dedup: bool,
+    (dedup, color): (bool, bool),
     exe: PathBuf,
     started: Instant,
 ) -> Result<pb::OpenSessionResponse, Status> {
-    let options = worker_options(base, dedup);
+    let options = worker_options(base, dedup, color);
     let prelude_text = if prelude.is_empty() {
         String::new()
     } else {
