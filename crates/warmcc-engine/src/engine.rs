@@ -46,8 +46,18 @@ impl Engine {
         &self.store
     }
 
-    /// Compiles an action, from the cache when its inputs are unchanged.
-    pub fn run(&self, action: &Action) -> Result<Outcome, EngineError> {
+    /// Answers an action from the cache only: `Ok(None)` on a miss (nothing is compiled).
+    ///
+    /// Cheap enough (a few stats and one read) to run on a latency-critical thread.
+    pub fn try_hit(&self, action: &Action) -> Result<Option<Outcome>, EngineError> {
+        Ok(match self.manifest_key_of(action)? {
+            Ok(mkey) => self.lookup(action, &mkey).ok(),
+            Err(_) => None,
+        })
+    }
+
+    /// The manifest key of an action, or why it cannot be cached.
+    fn manifest_key_of(&self, action: &Action) -> Result<Result<Key, String>, EngineError> {
         let (source_hash, source_time_macros) = match &action.input {
             Input::Text { bytes, .. } => {
                 (*blake3::hash(bytes).as_bytes(), mentions_time_macros(bytes))
@@ -81,19 +91,32 @@ impl Engine {
             }
         }
         if let Some(reason) = uncacheable {
-            let raw = self.backend.run(action)?;
-            return Ok(outcome_of(
-                raw,
-                CacheStatus::Uncacheable(reason),
-                None,
-                Vec::new(),
-            ));
+            return Ok(Err(reason));
         }
         let env = match &action.env {
             Some(env) => relevant_env(env),
             None => self.backend.env().to_vec(),
         };
-        let mkey = with_extra_inputs(&manifest_key(action, &source_hash, &env), &extra);
+        Ok(Ok(with_extra_inputs(
+            &manifest_key(action, &source_hash, &env),
+            &extra,
+        )))
+    }
+
+    /// Compiles an action, from the cache when its inputs are unchanged.
+    pub fn run(&self, action: &Action) -> Result<Outcome, EngineError> {
+        let mkey = match self.manifest_key_of(action)? {
+            Ok(mkey) => mkey,
+            Err(reason) => {
+                let raw = self.backend.run(action)?;
+                return Ok(outcome_of(
+                    raw,
+                    CacheStatus::Uncacheable(reason),
+                    None,
+                    Vec::new(),
+                ));
+            }
+        };
         let slot = self.inflight_slot(mkey);
         let outcome = {
             let _guard = slot.lock().unwrap_or_else(|p| p.into_inner());

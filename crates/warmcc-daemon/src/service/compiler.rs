@@ -40,11 +40,18 @@ impl pb::compiler_server::Compiler for CompilerService {
         let req = request.into_inner();
         // No job limit here: the build system's -j already bounds wrapper compiles, and a hit
         // must never queue behind another client's compile.
-        let st = self.state.clone();
-        tokio::task::spawn_blocking(move || super::wrap::wrap(&st, req))
-            .await
-            .map_err(|e| Status::internal(format!("wrapped compile failed: {e}")))?
-            .map(Response::new)
+        match super::wrap::fast(&self.state, req) {
+            super::wrap::Fast::Answer(resp) => Ok(Response::new(resp)),
+            super::wrap::Fast::Compile(action, compile, started) => {
+                let st = self.state.clone();
+                tokio::task::spawn_blocking(move || {
+                    super::wrap::compile(&st, &action, &compile, started)
+                })
+                .await
+                .map(Response::new)
+                .map_err(|e| Status::internal(format!("wrapped compile failed: {e}")))
+            }
+        }
     }
 }
 

@@ -2,8 +2,8 @@
 //! object and depfile written where the command line asks, as the compiler itself would.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use tonic::Status;
 use warmcc_engine::cmdline::{self, Classified, WrappedCompile};
 use warmcc_engine::{normalize, Action, CacheStatus, Input, Outcome, OutputKind};
 use warmcc_proto::v1 as pb;
@@ -12,36 +12,71 @@ use warmcc_toolchain::Kind;
 use crate::fsutil::write_atomic;
 use crate::state::State;
 
-/// Serves one wrapped compile.
-pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse, Status> {
-    let started = std::time::Instant::now();
-    let pass = |reason: String| {
-        st.stats.record_passthrough(&reason);
-        Ok(pb::WrapResponse {
-            passthrough: true,
-            reason,
-            daemon_version: crate::version(),
-            ..Default::default()
-        })
-    };
+/// What the fast path decided.
+pub(crate) enum Fast {
+    /// Answered: a hit, or a pass-through.
+    Answer(pb::WrapResponse),
+    /// A compile is needed (on a blocking thread).
+    Compile(Box<Action>, Box<WrappedCompile>, Instant),
+}
+
+fn passthrough(st: &State, reason: String) -> pb::WrapResponse {
+    st.stats.record_passthrough(&reason);
+    pb::WrapResponse {
+        passthrough: true,
+        reason,
+        daemon_version: crate::version(),
+        ..Default::default()
+    }
+}
+
+/// Classifies the command line and answers hits and pass-throughs; cheap enough to run on the
+/// thread that received the request (a hand-off to another thread costs a scheduler wake-up,
+/// which on a busy machine is more than the hit itself).
+pub(crate) fn fast(st: &State, req: pb::WrapRequest) -> Fast {
+    let started = Instant::now();
+    let pass = |reason: String| Fast::Answer(passthrough(st, reason));
+    match prepare(st, req) {
+        Err(reason) => pass(reason),
+        Ok((action, compile)) => match st.engine.try_hit(&action) {
+            Ok(Some(outcome)) => Fast::Answer(finish(st, &action, &compile, outcome, started)),
+            Ok(None) => Fast::Compile(Box::new(action), Box::new(compile), started),
+            Err(e) => pass(e.to_string()),
+        },
+    }
+}
+
+/// Runs a compile the fast path could not answer.
+pub(crate) fn compile(
+    st: &State,
+    action: &Action,
+    compile: &WrappedCompile,
+    started: Instant,
+) -> pb::WrapResponse {
+    match st.engine.run(action) {
+        Ok(outcome) => finish(st, action, compile, outcome, started),
+        // Let the compiler itself report what is wrong (a missing source, say).
+        Err(e) => passthrough(st, e.to_string()),
+    }
+}
+
+/// Turns a request into an action, or says why it passes through.
+fn prepare(st: &State, req: pb::WrapRequest) -> Result<(Action, WrappedCompile), String> {
     let cwd = PathBuf::from(&req.cwd);
     if !cwd.is_absolute() || !cwd.is_dir() {
-        return pass(format!("working directory {} is not usable", cwd.display()));
+        return Err(format!("working directory {} is not usable", cwd.display()));
     }
     // gcc writes dependency files named by these variables itself, behind the command line's back.
     if ["DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES"]
         .iter()
         .any(|k| req.env.contains_key(*k))
     {
-        return pass("dependency output requested through the environment".into());
+        return Err("dependency output requested through the environment".into());
     }
-    let args = match cmdline::expand_response_files(&req.args, &cwd) {
-        Ok(a) => a,
-        Err(e) => return pass(e),
-    };
+    let args = cmdline::expand_response_files(&req.args, &cwd)?;
     let mut compile = match cmdline::classify(&args, &cwd) {
         Classified::Cache(c) => *c,
-        Classified::Passthrough(reason) => return pass(reason),
+        Classified::Passthrough(reason) => return Err(reason),
     };
     let base_dir = req
         .env
@@ -54,10 +89,10 @@ pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse,
     if let Some(base) = &base_dir {
         cmdline::rebase(&mut compile, base, &cwd);
     }
-    let compiler = match st.registry.identify(Path::new(&req.compiler)) {
-        Ok(c) => c,
-        Err(e) => return pass(format!("compiler not identified: {e}")),
-    };
+    let compiler = st
+        .registry
+        .identify(Path::new(&req.compiler))
+        .map_err(|e| format!("compiler not identified: {e}"))?;
     let mut args = compile.args.clone();
     if req.stderr_is_tty && !compile.has_color_flag {
         // The compiler would have seen a terminal; the daemon's pipe must not change its output.
@@ -80,21 +115,25 @@ pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse,
         embeds_cwd: cmdline::embeds_cwd(&compile.args, &cwd),
         base_dir,
     };
-    let prepared = started.elapsed();
-    let outcome = match st.engine.run(&action) {
-        Ok(o) => o,
-        // Let the compiler itself report what is wrong (a missing source, say).
-        Err(e) => return pass(e.to_string()),
-    };
+    Ok((action, compile))
+}
+
+/// Writes the outputs and answers.
+fn finish(
+    st: &State,
+    action: &Action,
+    compile: &WrappedCompile,
+    outcome: Outcome,
+    started: Instant,
+) -> pb::WrapResponse {
     let ran = started.elapsed();
-    if let Err(e) = write_outputs(st, &action, &compile, &outcome) {
-        return pass(e);
+    if let Err(e) = write_outputs(st, action, compile, &outcome) {
+        return passthrough(st, e);
     }
     tracing::debug!(
         source = %compile.source,
         hit = outcome.cache == CacheStatus::Hit,
-        prepare_us = prepared.as_micros() as u64,
-        engine_us = (ran - prepared).as_micros() as u64,
+        lookup_or_compile_us = ran.as_micros() as u64,
         write_us = (started.elapsed() - ran).as_micros() as u64,
         object_bytes = outcome.output.len(),
         "wrapped compile"
@@ -105,7 +144,7 @@ pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse,
         CacheStatus::Miss(r) => r.as_str().to_string(),
         CacheStatus::Uncacheable(r) => format!("uncacheable: {r}"),
     };
-    Ok(pb::WrapResponse {
+    pb::WrapResponse {
         passthrough: false,
         reason,
         exit_code: outcome.exit_code,
@@ -113,7 +152,7 @@ pub(crate) fn wrap(st: &State, req: pb::WrapRequest) -> Result<pb::WrapResponse,
         stdout: outcome.stdout.into_bytes(),
         stderr: outcome.stderr.into_bytes(),
         daemon_version: crate::version(),
-    })
+    }
 }
 
 /// Writes the object and depfile of a successful compile, or removes a stale object after a
