@@ -13,6 +13,7 @@ mod service;
 mod sessions;
 mod state;
 pub mod stats;
+pub mod wrapsock;
 
 use std::path::PathBuf;
 

@@ -83,6 +83,17 @@ impl Paths {
         }
     }
 
+    /// The wrapper's socket: the same `Wrap` messages as the gRPC API, framed by a length
+    /// prefix, so that a compiler-wrapper client needs neither HTTP/2 nor an async runtime.
+    pub fn wrap_socket(&self) -> PathBuf {
+        let name = self
+            .socket
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "warmcc.sock".into());
+        self.socket.with_file_name(format!("{name}.wrap"))
+    }
+
     /// The lock the running daemon holds for its whole life.
     pub fn daemon_lock(&self) -> PathBuf {
         self.runtime_dir.join("daemon.lock")

@@ -127,6 +127,10 @@ async fn serve(
         .map_err(|e| DaemonError::io("cannot restrict", socket.clone(), e))?;
     tracing::info!(socket = %socket.display(), version = %crate::version(), pid = std::process::id(), "daemon listening");
 
+    let wrap_path = state.paths.wrap_socket();
+    let wrap_listener = crate::wrapsock::bind(&wrap_path)
+        .map_err(|e| DaemonError::io("cannot listen on", wrap_path.clone(), e))?;
+    tokio::spawn(crate::wrapsock::serve(state.clone(), wrap_listener));
     tokio::spawn(housekeeping(state.clone()));
     tokio::spawn(signals(state.clone()));
 
@@ -165,8 +169,9 @@ async fn serve(
             .await
             .map_err(|e| DaemonError::Setup(format!("server failed: {e}")))?,
     }
-    // Remove the socket only if it is still ours (a replacement daemon may have bound a new one).
+    // We still hold the daemon lock, so these sockets are ours to remove.
     let _ = std::fs::remove_file(&socket);
+    let _ = std::fs::remove_file(&wrap_path);
     Ok(())
 }
 

@@ -1,7 +1,9 @@
 //! The compiler-wrapper client: `warmcc clang++ -c a.cc -o a.o`, or warmcc symlinked as `cc`.
 //!
 //! Its start-up and one round trip are the whole cost of a cache hit, so it skips argument
-//! parsing libraries and the daemon version handshake (the answer carries the daemon's version).
+//! parsing libraries, the async runtime and HTTP/2: it sends one length-prefixed message on the
+//! daemon's wrapper socket, and the answer carries the daemon's version. Only when no daemon
+//! answers does it use the gRPC client, which starts one.
 //! Whenever warmcc cannot help (no daemon, a pass-through, any error), it becomes the real
 //! compiler through exec: a build never fails because of warmcc.
 
@@ -100,10 +102,11 @@ fn through_daemon(real: &Path, args: &[OsString]) -> Option<ExitCode> {
         .iter()
         .map(|a| a.to_str().map(String::from))
         .collect::<Option<_>>()?;
+    let cwd = std::env::current_dir().ok()?;
     let real = if real.is_absolute() {
         real.to_path_buf()
     } else {
-        std::env::current_dir().ok()?.join(real)
+        cwd.join(real)
     };
     let env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -113,34 +116,23 @@ fn through_daemon(real: &Path, args: &[OsString]) -> Option<ExitCode> {
             .ok()?
             .to_string(),
         args,
-        cwd: std::env::current_dir().ok()?.to_str()?.to_string(),
+        cwd: cwd.to_str()?.to_string(),
         env,
         stderr_is_tty: std::io::stderr().is_terminal(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
     let paths = Paths::from_env();
     let debug = std::env::var_os("WARMCC_DEBUG").is_some();
-    let result = runtime.block_on(async {
-        let channel = match crate::client::connect(&paths.socket).await {
-            Ok(ch) => ch,
-            Err(_) => crate::client::ensure(&paths).await?,
-        };
-        let resp = pb::compiler_client::CompilerClient::new(channel.clone())
-            .max_decoding_message_size(1 << 30)
-            .wrap(req)
-            .await?
-            .into_inner();
-        if resp.daemon_version != warmcc_daemon::version() {
-            // The answer is still right; replace the outdated daemon for the next compile.
-            let _ = crate::client::daemon_client(&channel)
-                .stop(pb::StopRequest {})
-                .await;
+    // The hot path: a blocking round trip on the wrapper socket, no async runtime, no HTTP/2.
+    let result = match warmcc_daemon::wrapsock::call(&paths.wrap_socket(), &req) {
+        Some(resp) => {
+            if resp.daemon_version != warmcc_daemon::version() {
+                replace_daemon(&paths);
+            }
+            Ok(resp)
         }
-        anyhow::Ok(resp)
-    });
+        // No daemon (or one without the socket): start one through the API.
+        None => through_grpc(&paths, req),
+    };
     let resp = match result {
         Ok(r) => r,
         Err(e) => {
@@ -161,6 +153,40 @@ fn through_daemon(real: &Path, args: &[OsString]) -> Option<ExitCode> {
     Some(match resp.exit_code {
         0 => ExitCode::SUCCESS,
         c => ExitCode::from(c.clamp(1, 255) as u8),
+    })
+}
+
+/// Asks an outdated daemon to stop; the next compile starts a current one. The answer it gave
+/// is still right: keys cover the compiler and the inputs, not warmcc's own version.
+fn replace_daemon(paths: &Paths) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    runtime.block_on(async {
+        if let Ok(ch) = crate::client::connect(&paths.socket).await {
+            let _ = crate::client::daemon_client(&ch)
+                .stop(pb::StopRequest {})
+                .await;
+        }
+    });
+}
+
+/// The slow path: start the daemon when none answers, and send the compile over gRPC.
+fn through_grpc(paths: &Paths, req: pb::WrapRequest) -> anyhow::Result<pb::WrapResponse> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let channel = crate::client::ensure(paths).await?;
+        let resp = pb::compiler_client::CompilerClient::new(channel)
+            .max_decoding_message_size(1 << 30)
+            .wrap(req)
+            .await?
+            .into_inner();
+        anyhow::Ok(resp)
     })
 }
 

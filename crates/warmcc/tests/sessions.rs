@@ -42,6 +42,7 @@ async fn run_session(
             }),
             backend: backend.into(),
             dedup: false,
+            color: false,
         })
         .await
         .expect("open session")

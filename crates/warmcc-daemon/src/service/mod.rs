@@ -3,7 +3,7 @@
 pub mod compiler;
 pub mod daemon;
 pub mod sessions;
-mod wrap;
+pub(crate) mod wrap;
 
 use warmcc_engine::{CacheStatus, Outcome};
 use warmcc_proto::v1 as pb;
