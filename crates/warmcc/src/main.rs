@@ -36,6 +36,12 @@ enum Command {
     Toolchains(cmd::info::JsonArg),
     /// List open REPL sessions.
     Sessions(cmd::info::JsonArg),
+    /// Discover the C/C++ project in DIR and write a warmcc.toml for it.
+    Init(cmd::project::InitArgs),
+    /// Create a new project from a template.
+    New(cmd::project::NewArgs),
+    /// Validate warmcc.toml: sources, include dirs, compilers, target cycles.
+    Check(cmd::project::CheckArgs),
     /// Manage the cache.
     Cache {
         #[command(subcommand)]
@@ -56,6 +62,14 @@ const SUBCOMMANDS: &[&str] = &[
     "help",
 ];
 
+/// The exit code of a command that needs no daemon.
+fn local(result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("warmcc: error: {}", format::error_chain(&e));
+        ExitCode::from(2)
+    })
+}
+
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(code) = warmcc::wrapper::run_if_wrapper(&args, SUBCOMMANDS) {
@@ -67,9 +81,13 @@ fn main() -> ExitCode {
         paths.runtime_dir = s.parent().map(PathBuf::from).unwrap_or(paths.runtime_dir);
         paths.socket = s;
     }
-    if let Command::Daemon(args) = cli.command {
-        return cmd::daemon::run(paths, args);
-    }
+    let command = match cli.command {
+        Command::Daemon(args) => return cmd::daemon::run(paths, args),
+        Command::Init(args) => return local(cmd::project::init(args)),
+        Command::New(args) => return local(cmd::project::new(args)),
+        Command::Check(args) => return local(cmd::project::check(args)),
+        other => other,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -81,8 +99,10 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
-            Command::Daemon(_) => unreachable!("handled above"),
+        match command {
+            Command::Daemon(_) | Command::Init(_) | Command::New(_) | Command::Check(_) => {
+                unreachable!("handled above")
+            }
             Command::Compile(args) => cmd::compile::run(&paths, *args).await,
             Command::Status(a) => cmd::info::status(&paths, a.json).await,
             Command::Stop => cmd::info::stop(&paths).await,

@@ -3,3 +3,4 @@
 pub mod compile;
 pub mod daemon;
 pub mod info;
+pub mod project;
