@@ -10,6 +10,7 @@ pub mod discover;
 mod error;
 pub mod graph;
 pub mod lang;
+pub mod schedule;
 pub mod sources;
 
 pub use check::{check, on_path, ToolProbe};

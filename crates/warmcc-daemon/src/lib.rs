@@ -8,6 +8,7 @@ pub mod fsutil;
 pub mod lock;
 mod logging;
 pub mod paths;
+mod project;
 mod server;
 mod service;
 mod sessions;

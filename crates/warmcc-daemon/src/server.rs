@@ -17,7 +17,10 @@ use crate::auth::TokenCheck;
 use crate::config::Config;
 use crate::lock::FileLock;
 use crate::paths::Paths;
-use crate::service::{compiler::CompilerService, daemon::DaemonService, sessions::SessionsService};
+use crate::service::{
+    build::BuilderService, compiler::CompilerService, daemon::DaemonService,
+    sessions::SessionsService,
+};
 use crate::state::State;
 use crate::stats::Stats;
 use crate::DaemonError;
@@ -138,6 +141,9 @@ async fn serve(
         .add_service(compiler_server(&state))
         .add_service(sessions_server(&state))
         .add_service(daemon_server(&state))
+        .add_service(pb::builder_server::BuilderServer::new(BuilderService {
+            state: state.clone(),
+        }))
         .serve_with_incoming_shutdown(UnixListenerStream::new(uds), stopped(state.clone()));
 
     match (listen, token) {

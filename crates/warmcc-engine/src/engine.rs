@@ -41,6 +41,11 @@ impl Engine {
         })
     }
 
+    /// The content hash of a file, from the stat-validated hash cache; `Ok(None)` if missing.
+    pub fn hash_file(&self, path: &Path) -> std::io::Result<Option<[u8; 32]>> {
+        self.hashes.hash(path)
+    }
+
     /// The cache this engine uses.
     pub fn store(&self) -> &Store {
         &self.store

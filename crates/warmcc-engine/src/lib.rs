@@ -5,7 +5,7 @@
 
 mod action;
 pub mod cmdline;
-mod depfile;
+pub mod depfile;
 mod engine;
 mod error;
 mod hashcache;

@@ -36,6 +36,10 @@ enum Command {
     Toolchains(cmd::info::JsonArg),
     /// List open REPL sessions.
     Sessions(cmd::info::JsonArg),
+    /// Build the project (from warmcc.toml) through the daemon.
+    Build(cmd::build::BuildArgs),
+    /// Remove the project's build outputs (and with --cache, the cache).
+    Clean(cmd::build::CleanArgs),
     /// Discover the C/C++ project in DIR and write a warmcc.toml for it.
     Init(cmd::project::InitArgs),
     /// Create a new project from a template.
@@ -104,6 +108,8 @@ fn main() -> ExitCode {
                 unreachable!("handled above")
             }
             Command::Compile(args) => cmd::compile::run(&paths, *args).await,
+            Command::Build(args) => cmd::build::build(&paths, args).await,
+            Command::Clean(args) => cmd::build::clean(&paths, args).await,
             Command::Status(a) => cmd::info::status(&paths, a.json).await,
             Command::Stop => cmd::info::stop(&paths).await,
             Command::Stats(a) => cmd::info::stats(&paths, a).await,

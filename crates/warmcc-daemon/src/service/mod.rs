@@ -1,5 +1,6 @@
 //! The gRPC services, one per concern.
 
+pub mod build;
 pub mod compiler;
 pub mod daemon;
 pub mod sessions;

@@ -1,0 +1,349 @@
+//! Runs one action of a project build for the scheduler: compiles through the same pipeline as
+//! the compiler wrapper (cache, depfiles), archives and links through a content-addressed cache,
+//! and anything already up to date not at all.
+
+use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use warmcc_build::graph::{Action, ActionKind};
+use warmcc_build::schedule::{Done, Executor};
+use warmcc_cache::Key;
+use warmcc_proto::v1 as pb;
+use warmcc_toolchain::Lang;
+
+use super::log::BuildLog;
+use crate::fsutil::write_atomic;
+use crate::service::wrap::{self, Fast};
+use crate::state::State;
+
+/// Executes a project's actions on behalf of one build.
+pub struct ProjectExecutor<'a> {
+    /// Daemon state (engine, registry, cache).
+    pub st: &'a Arc<State>,
+    /// The project root: every relative path in the graph is relative to it.
+    pub root: PathBuf,
+    /// The client's environment.
+    pub env: Vec<(String, String)>,
+    /// Colour compiler diagnostics.
+    pub color: bool,
+    /// Up-to-date information, shared by the worker threads.
+    pub log: Mutex<BuildLog>,
+    /// Programs resolved once per build: name → path.
+    programs: Mutex<HashMap<String, Result<PathBuf, String>>>,
+}
+
+impl<'a> ProjectExecutor<'a> {
+    /// An executor for one build of the project at `root`.
+    pub fn new(
+        st: &'a Arc<State>,
+        root: PathBuf,
+        env: Vec<(String, String)>,
+        color: bool,
+        log: BuildLog,
+    ) -> Self {
+        ProjectExecutor {
+            st,
+            root,
+            env,
+            color,
+            log: Mutex::new(log),
+            programs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Finds a program: compilers through the registry (a generic `clang`/`cc` name falls back
+    /// to the newest clang, as `warmcc compile` does), other tools on PATH (`llvm-ar` also as
+    /// `llvm-ar-19`).
+    fn program(&self, name: &str) -> Result<PathBuf, String> {
+        if let Some(p) = self.programs.lock().ok().and_then(|m| m.get(name).cloned()) {
+            return p;
+        }
+        let path_env = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| std::ffi::OsString::from(v));
+        let reg = &self.st.registry;
+        let found = match name {
+            "clang" | "cc" | "gcc" | "clang++" | "c++" | "g++" => {
+                let lang = if name.ends_with("++") {
+                    Lang::Cxx
+                } else {
+                    Lang::C
+                };
+                reg.find(name, path_env.as_deref())
+                    .or_else(|_| reg.default_for(lang, path_env.as_deref()))
+                    .map(|c| c.path.clone())
+                    .map_err(|e| e.to_string())
+            }
+            _ if name.contains("clang") || name.contains("gcc") || name.contains("g++") => reg
+                .find(name, path_env.as_deref())
+                .map(|c| c.path.clone())
+                .map_err(|e| e.to_string()),
+            _ => {
+                let candidates = [name.to_string(), format!("{name}-19")];
+                candidates
+                    .iter()
+                    .find_map(|n| which(n, path_env.as_deref()))
+                    .ok_or_else(|| format!("`{name}` not found on PATH"))
+            }
+        };
+        if let Ok(mut m) = self.programs.lock() {
+            m.insert(name.to_string(), found.clone());
+        }
+        found
+    }
+
+    /// Content hashes for the build log: files from the engine's stat-validated hash cache,
+    /// directories by their sorted entry names (so only added or removed files count).
+    fn hasher(&self) -> impl Fn(&Path) -> Option<String> + '_ {
+        |p: &Path| {
+            if p.is_dir() {
+                let mut names: Vec<_> = std::fs::read_dir(p)
+                    .ok()?
+                    .filter_map(|e| e.ok().map(|e| e.file_name()))
+                    .collect();
+                names.sort();
+                let mut h = blake3::Hasher::new();
+                for n in names {
+                    h.update(n.as_encoded_bytes());
+                    h.update(b"\0");
+                }
+                return Some(h.finalize().to_hex().to_string());
+            }
+            self.st.engine.hash_file(p).ok().flatten().map(hex::encode)
+        }
+    }
+
+    /// The directories a compile searches for headers: a header appearing in one of them may
+    /// shadow one the compile used, so they are inputs too.
+    fn search_dirs(&self, action: &Action) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = action
+            .source
+            .as_ref()
+            .and_then(|s| self.root.join(s).parent().map(Path::to_path_buf))
+            .into_iter()
+            .collect();
+        let mut args = action.args.iter();
+        while let Some(a) = args.next() {
+            for flag in ["-I", "-iquote", "-isystem", "-idirafter"] {
+                if a == flag {
+                    if let Some(d) = args.next() {
+                        dirs.push(self.root.join(d));
+                    }
+                } else if let Some(d) = a.strip_prefix(flag).filter(|d| !d.is_empty()) {
+                    dirs.push(self.root.join(d));
+                }
+            }
+        }
+        dirs
+    }
+
+    fn command_hash(&self, program: &Path, args: &[String]) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(program.as_os_str().as_encoded_bytes());
+        if let Some(s) = super::log::Stamp::of(program) {
+            h.update(format!("{s:?}").as_bytes());
+        }
+        for a in args {
+            h.update(&(a.len() as u64).to_le_bytes());
+            h.update(a.as_bytes());
+        }
+        h.finalize().to_hex().to_string()
+    }
+
+    fn compile(&self, action: &Action, program: &Path, command: String) -> Done {
+        let req = pb::WrapRequest {
+            compiler: program.display().to_string(),
+            args: action.args.clone(),
+            cwd: self.root.display().to_string(),
+            env: self.env.iter().cloned().collect(),
+            stderr_is_tty: self.color,
+        };
+        let resp = match wrap::fast(self.st, req) {
+            Fast::Answer(r) => r,
+            Fast::Compile(a, c, t) => wrap::compile(self.st, &a, &c, t),
+        };
+        let (ok, output, cache_hit) = if resp.passthrough {
+            let (ok, text) = self.run_direct(program, &action.args);
+            (ok, text, false)
+        } else {
+            let text = String::from_utf8_lossy(&resp.stdout).into_owned()
+                + &String::from_utf8_lossy(&resp.stderr);
+            (resp.exit_code == 0, text, resp.cache_hit)
+        };
+        let out = self.root.join(action.output());
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if ok {
+            let mut inputs: Vec<PathBuf> =
+                action.inputs.iter().map(|p| self.root.join(p)).collect();
+            inputs.extend(self.search_dirs(action));
+            if let Some(d) = &action.depfile {
+                if let Ok(text) = std::fs::read_to_string(self.root.join(d)) {
+                    inputs.extend(
+                        warmcc_engine::depfile::parse(&text)
+                            .into_iter()
+                            .map(|p| self.root.join(p)),
+                    );
+                }
+            }
+            log.record(&out, command, &inputs, &self.hasher());
+        } else {
+            log.forget(&out);
+        }
+        Done {
+            ok,
+            up_to_date: false,
+            cache_hit,
+            output,
+        }
+    }
+
+    /// Archives and links: answered from the cache when the program, its arguments and the
+    /// content of every input are the same (a warm rebuild after `clean` then relinks nothing).
+    fn tool(&self, action: &Action, program: &Path, command: String) -> Done {
+        let out = self.root.join(action.output());
+        let mut h = blake3::Hasher::new();
+        h.update(b"warmcc-tool-v1\0");
+        h.update(command.as_bytes());
+        for input in &action.inputs {
+            match self.st.engine.hash_file(&self.root.join(input)) {
+                Ok(Some(hash)) => {
+                    h.update(input.as_os_str().as_encoded_bytes());
+                    h.update(&hash);
+                }
+                _ => return self.run_tool(action, program, command, None),
+            }
+        }
+        let key = Key::from_hash(h.finalize());
+        if let Ok(Some(bytes)) = self.st.engine.store().get(&key) {
+            if self.write_output(action, &out, &bytes).is_ok() {
+                let inputs: Vec<PathBuf> =
+                    action.inputs.iter().map(|p| self.root.join(p)).collect();
+                self.log.lock().unwrap_or_else(|p| p.into_inner()).record(
+                    &out,
+                    command,
+                    &inputs,
+                    &self.hasher(),
+                );
+                return Done {
+                    ok: true,
+                    up_to_date: false,
+                    cache_hit: true,
+                    output: String::new(),
+                };
+            }
+        }
+        self.run_tool(action, program, command, Some(key))
+    }
+
+    fn run_tool(&self, action: &Action, program: &Path, command: String, key: Option<Key>) -> Done {
+        for o in &action.outputs {
+            let _ = std::fs::remove_file(self.root.join(o));
+        }
+        if let Some(parent) = self.root.join(action.output()).parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let (ok, output) = self.run_direct(program, &action.args);
+        let out = self.root.join(action.output());
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if ok {
+            if let (Some(key), Ok(bytes)) = (key, std::fs::read(&out)) {
+                let _ = self.st.engine.store().put(&key, &bytes);
+            }
+            let inputs: Vec<PathBuf> = action.inputs.iter().map(|p| self.root.join(p)).collect();
+            log.record(&out, command, &inputs, &self.hasher());
+        } else {
+            log.forget(&out);
+        }
+        Done {
+            ok,
+            up_to_date: false,
+            cache_hit: false,
+            output,
+        }
+    }
+
+    fn write_output(&self, action: &Action, out: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        write_atomic(out, bytes)?;
+        if action.kind == ActionKind::Link {
+            std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o755))?;
+        }
+        Ok(())
+    }
+
+    fn run_direct(&self, program: &Path, args: &[String]) -> (bool, String) {
+        let out = Command::new(program)
+            .current_dir(&self.root)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .args(args)
+            .output();
+        match out {
+            Ok(o) => (
+                o.status.success(),
+                String::from_utf8_lossy(&o.stdout).into_owned()
+                    + &String::from_utf8_lossy(&o.stderr),
+            ),
+            Err(e) => (
+                false,
+                format!("warmcc: cannot run {}: {e}\n", program.display()),
+            ),
+        }
+    }
+}
+
+impl Executor for ProjectExecutor<'_> {
+    fn run(&self, action: &Action) -> Done {
+        let program = match self.program(&action.program) {
+            Ok(p) => p,
+            Err(e) => {
+                return Done {
+                    ok: false,
+                    output: format!("warmcc: {e}\n"),
+                    ..Done::default()
+                }
+            }
+        };
+        let command = self.command_hash(&program, &action.args);
+        let out = self.root.join(action.output());
+        if self
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .up_to_date(&out, &command, &self.hasher())
+        {
+            return Done {
+                ok: true,
+                up_to_date: true,
+                ..Done::default()
+            };
+        }
+        if let Some(parent) = out.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        match action.kind {
+            ActionKind::Compile | ActionKind::EmitIr => self.compile(action, &program, command),
+            ActionKind::Archive | ActionKind::Link => self.tool(action, &program, command),
+        }
+    }
+}
+
+fn which(name: &str, path_env: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    let path = path_env
+        .map(|p| p.to_os_string())
+        .or_else(|| std::env::var_os("PATH"))?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| {
+            std::fs::metadata(p)
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
+        })
+}

@@ -1,0 +1,40 @@
+//! The build service: a project build streamed action by action.
+
+use std::sync::Arc;
+
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+use warmcc_proto::v1 as pb;
+
+use crate::state::State;
+
+/// Serves `warmcc.v1.Builder`.
+pub struct BuilderService {
+    /// Shared daemon state.
+    pub state: Arc<State>,
+}
+
+#[tonic::async_trait]
+impl pb::builder_server::Builder for BuilderService {
+    type BuildStream = ReceiverStream<Result<pb::BuildEvent, Status>>;
+
+    async fn build(
+        &self,
+        request: Request<pb::BuildRequest>,
+    ) -> Result<Response<Self::BuildStream>, Status> {
+        let guard = self.state.begin();
+        let req = request.into_inner();
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        let st = self.state.clone();
+        tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            // A client that went away stops receiving; the build still finishes and its log
+            // is saved, so nothing half-done is taken for up to date later.
+            let send = |e: pb::BuildEvent| {
+                let _ = tx.blocking_send(Ok(e));
+            };
+            crate::project::build(&st, req, &send);
+        });
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+}
