@@ -175,11 +175,8 @@ impl<'a> ProjectExecutor<'a> {
                 + &String::from_utf8_lossy(&resp.stderr);
             (resp.exit_code == 0, text, resp.cache_hit)
         };
-        let out = self.root.join(action.output());
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let mut inputs: Vec<PathBuf> = Vec::new();
         if ok {
-            let mut inputs: Vec<PathBuf> =
-                action.inputs.iter().map(|p| self.root.join(p)).collect();
             inputs.extend(self.search_dirs(action));
             if let Some(d) = &action.depfile {
                 if let Ok(text) = std::fs::read_to_string(self.root.join(d)) {
@@ -190,15 +187,28 @@ impl<'a> ProjectExecutor<'a> {
                     );
                 }
             }
-            log.record(&out, command, &inputs, &self.hasher());
-        } else {
-            log.forget(&out);
         }
+        self.note(action, ok, command, inputs);
         Done {
             ok,
             up_to_date: false,
             cache_hit,
             output,
+        }
+    }
+
+    /// Records in the build log how an action's output was made, or forgets it after a
+    /// failure. `extra` adds inputs beyond the action's own (headers, search directories).
+    fn note(&self, action: &Action, ok: bool, command: String, extra: Vec<PathBuf>) {
+        let out = self.root.join(action.output());
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if ok {
+            let mut inputs: Vec<PathBuf> =
+                action.inputs.iter().map(|p| self.root.join(p)).collect();
+            inputs.extend(extra);
+            log.record(&out, command, &inputs, &self.hasher());
+        } else {
+            log.forget(&out);
         }
     }
 
@@ -221,14 +231,7 @@ impl<'a> ProjectExecutor<'a> {
         let key = Key::from_hash(h.finalize());
         if let Ok(Some(bytes)) = self.st.engine.store().get(&key) {
             if self.write_output(action, &out, &bytes).is_ok() {
-                let inputs: Vec<PathBuf> =
-                    action.inputs.iter().map(|p| self.root.join(p)).collect();
-                self.log.lock().unwrap_or_else(|p| p.into_inner()).record(
-                    &out,
-                    command,
-                    &inputs,
-                    &self.hasher(),
-                );
+                self.note(action, true, command, Vec::new());
                 return Done {
                     ok: true,
                     up_to_date: false,
@@ -248,17 +251,12 @@ impl<'a> ProjectExecutor<'a> {
             let _ = std::fs::create_dir_all(parent);
         }
         let (ok, output) = self.run_direct(program, &action.args);
-        let out = self.root.join(action.output());
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         if ok {
-            if let (Some(key), Ok(bytes)) = (key, std::fs::read(&out)) {
+            if let (Some(key), Ok(bytes)) = (key, std::fs::read(self.root.join(action.output()))) {
                 let _ = self.st.engine.store().put(&key, &bytes);
             }
-            let inputs: Vec<PathBuf> = action.inputs.iter().map(|p| self.root.join(p)).collect();
-            log.record(&out, command, &inputs, &self.hasher());
-        } else {
-            log.forget(&out);
         }
+        self.note(action, ok, command, Vec::new());
         Done {
             ok,
             up_to_date: false,
