@@ -173,6 +173,8 @@ def main() -> int:
     parser.add_argument("--token-file", help="the bearer token for --address")
     parser.add_argument("--linker", default="clang++-19", help="links the objects (clang++-19)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--backend", default="process", choices=["process", "inproc", "auto"],
+                        help="session backend (inproc needs warmcc-clang-worker beside warmcc)")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="warmcc-py-")
@@ -184,13 +186,19 @@ def main() -> int:
         )
         print(f"connected to warmcc {hello.version} (pid {hello.pid})")
 
-        session = Session(pb, stubs, channel, metadata, headers=["vector", "string", "iostream"])
+        session = Session(pb, stubs, channel, metadata, headers=["vector", "string", "iostream"],
+                          backend=args.backend)
         cached = "cached" if session.opened.prelude_cached else "built"
         print(
             f"session {session.id}: backend {session.opened.backend}, prelude {cached}, "
             f"opened in {session.open_ms:.0f} ms"
         )
         objects = []
+        if session.opened.prelude_object:
+            # The in-process backend's prelude code: linked with the snippets.
+            path = os.path.join(work, "prelude.o")
+            Path(path).write_bytes(session.opened.prelude_object)
+            objects.append(path)
         failures = 0
         try:
             # 1. Defines twice() and exports its prototype, so later snippets can call it.
