@@ -18,6 +18,8 @@ pub struct Done {
     pub cache_hit: bool,
     /// What the tool printed (diagnostics), if anything.
     pub output: String,
+    /// Tool time a cache hit did not spend (as the original run measured it).
+    pub saved: Duration,
 }
 
 /// Runs single actions.

@@ -4,6 +4,7 @@ mod auth;
 pub mod config;
 mod convert;
 mod diagnostics;
+pub mod fastsock;
 pub mod fsutil;
 pub mod lock;
 mod logging;
@@ -14,7 +15,7 @@ mod service;
 mod sessions;
 mod state;
 pub mod stats;
-pub mod wrapsock;
+pub mod watch;
 
 use std::path::PathBuf;
 

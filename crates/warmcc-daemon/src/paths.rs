@@ -86,12 +86,21 @@ impl Paths {
     /// The wrapper's socket: the same `Wrap` messages as the gRPC API, framed by a length
     /// prefix, so that a compiler-wrapper client needs neither HTTP/2 nor an async runtime.
     pub fn wrap_socket(&self) -> PathBuf {
+        self.beside_socket("wrap")
+    }
+
+    fn beside_socket(&self, suffix: &str) -> PathBuf {
         let name = self
             .socket
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "warmcc.sock".into());
-        self.socket.with_file_name(format!("{name}.wrap"))
+        self.socket.with_file_name(format!("{name}.{suffix}"))
+    }
+
+    /// The build socket: `BuildRequest` in, `BuildEvent`s out, framed like the wrapper's.
+    pub fn build_socket(&self) -> PathBuf {
+        self.beside_socket("build")
     }
 
     /// The lock the running daemon holds for its whole life.

@@ -103,6 +103,8 @@ pub fn run(paths: Paths, opts: DaemonOptions) -> Result<(), DaemonError> {
         last_activity: Mutex::new(Instant::now()),
         shutdown,
         listen: opts.listen.map(|a| a.to_string()),
+        watcher: crate::watch::Watcher::new(),
+        projects: Default::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -122,6 +124,15 @@ async fn serve(
     token: Option<String>,
 ) -> Result<(), DaemonError> {
     let socket = state.paths.socket.clone();
+    // The fast sockets first: a client that sees the main socket may use them at once.
+    let wrap_path = state.paths.wrap_socket();
+    let wrap = crate::fastsock::bind(&wrap_path)
+        .map_err(|e| DaemonError::io("cannot listen on", wrap_path.clone(), e))?;
+    tokio::spawn(crate::fastsock::serve(state.clone(), wrap));
+    let build_path = state.paths.build_socket();
+    let builds = crate::fastsock::bind_builds(&build_path)
+        .map_err(|e| DaemonError::io("cannot listen on", build_path.clone(), e))?;
+    crate::fastsock::serve_builds(state.clone(), builds);
     // We hold the daemon lock, so a socket file left here belongs to a dead daemon.
     let _ = std::fs::remove_file(&socket);
     let uds = tokio::net::UnixListener::bind(&socket)
@@ -130,10 +141,6 @@ async fn serve(
         .map_err(|e| DaemonError::io("cannot restrict", socket.clone(), e))?;
     tracing::info!(socket = %socket.display(), version = %crate::version(), pid = std::process::id(), "daemon listening");
 
-    let wrap_path = state.paths.wrap_socket();
-    let wrap_listener = crate::wrapsock::bind(&wrap_path)
-        .map_err(|e| DaemonError::io("cannot listen on", wrap_path.clone(), e))?;
-    tokio::spawn(crate::wrapsock::serve(state.clone(), wrap_listener));
     tokio::spawn(housekeeping(state.clone()));
     tokio::spawn(signals(state.clone()));
 
@@ -177,7 +184,8 @@ async fn serve(
     }
     // We still hold the daemon lock, so these sockets are ours to remove.
     let _ = std::fs::remove_file(&socket);
-    let _ = std::fs::remove_file(&wrap_path);
+    let _ = std::fs::remove_file(state.paths.wrap_socket());
+    let _ = std::fs::remove_file(state.paths.build_socket());
     Ok(())
 }
 

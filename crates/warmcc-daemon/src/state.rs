@@ -10,8 +10,10 @@ use warmcc_toolchain::Registry;
 
 use crate::config::Config;
 use crate::paths::Paths;
+use crate::project::loaded::Projects;
 use crate::sessions::SessionManager;
 use crate::stats::Stats;
+use crate::watch::Watcher;
 
 /// The daemon's shared state.
 pub struct State {
@@ -39,6 +41,10 @@ pub struct State {
     pub shutdown: watch::Sender<bool>,
     /// The TCP address, when listening on one.
     pub listen: Option<String>,
+    /// Watches projects and the inputs of their builds.
+    pub watcher: Watcher,
+    /// Projects built since the daemon started, kept in memory.
+    pub projects: Projects,
 }
 
 /// Marks a request in flight until dropped.

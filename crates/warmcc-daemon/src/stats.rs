@@ -38,6 +38,32 @@ pub struct Counters {
     pub passthrough: u64,
     /// Pass-throughs by cause.
     pub passthrough_by_reason: BTreeMap<String, u64>,
+    /// `warmcc build` counters by project root.
+    pub projects: BTreeMap<String, ProjectCounters>,
+}
+
+/// Counters of one project's builds.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ProjectCounters {
+    /// The project's name (from warmcc.toml).
+    pub name: String,
+    /// Builds run.
+    pub builds: u64,
+    /// Builds that failed (or could not start).
+    pub failed_builds: u64,
+    /// Actions that ran (cache hits included).
+    pub actions_run: u64,
+    /// Actions answered from the cache.
+    pub cache_hits: u64,
+    /// Actions that were up to date.
+    pub up_to_date: u64,
+    /// Tool time of the actions that ran.
+    pub compile_ms: u64,
+    /// Tool time the cache hits did not spend.
+    pub saved_ms: u64,
+    /// When the last build finished.
+    pub last_build_unix_s: u64,
 }
 
 /// Thread-safe counters with a backing file.
@@ -137,6 +163,29 @@ impl Stats {
             *c.passthrough_by_reason
                 .entry(reason.to_string())
                 .or_default() += 1;
+        });
+    }
+
+    /// Counts one `warmcc build` of the project at `root`.
+    pub fn record_build(
+        &self,
+        root: &std::path::Path,
+        name: &str,
+        s: &warmcc_proto::v1::BuildSummary,
+    ) {
+        self.update(|c| {
+            let p = c.projects.entry(root.display().to_string()).or_default();
+            if !name.is_empty() {
+                p.name = name.to_string();
+            }
+            p.builds += 1;
+            p.failed_builds += u64::from(!s.success);
+            p.actions_run += u64::from(s.ran);
+            p.cache_hits += u64::from(s.cache_hits);
+            p.up_to_date += u64::from(s.up_to_date);
+            p.compile_ms += s.tool_ms;
+            p.saved_ms += s.saved_ms;
+            p.last_build_unix_s = now_s();
         });
     }
 

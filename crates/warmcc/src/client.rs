@@ -106,10 +106,8 @@ pub async fn wait_gone(paths: &Paths, timeout: Duration) -> Result<()> {
     }
 }
 
-/// Starts a daemon in the background and waits for it to answer.
-async fn start(paths: &Paths) -> Result<Channel> {
-    std::fs::create_dir_all(&paths.state_dir)
-        .with_context(|| format!("cannot create {}", paths.state_dir.display()))?;
+/// Spawns `warmcc daemon` in the background, its stderr going to the start log.
+fn spawn_daemon(paths: &Paths) -> Result<std::process::Child> {
     let log = std::fs::File::create(paths.start_log())
         .with_context(|| format!("cannot create {}", paths.start_log().display()))?;
     let exe = std::env::current_exe().context("cannot find the warmcc executable")?;
@@ -130,9 +128,15 @@ async fn start(paths: &Paths) -> Result<Channel> {
             Ok(())
         });
     }
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("cannot start `{} daemon`", exe.display()))?;
+    cmd.spawn()
+        .with_context(|| format!("cannot start `{} daemon`", exe.display()))
+}
+
+/// Starts a daemon in the background and waits for it to answer.
+async fn start(paths: &Paths) -> Result<Channel> {
+    std::fs::create_dir_all(&paths.state_dir)
+        .with_context(|| format!("cannot create {}", paths.state_dir.display()))?;
+    let mut child = spawn_daemon(paths)?;
     let deadline = Instant::now() + START_TIMEOUT;
     let mut delay = Duration::from_millis(2);
     loop {
@@ -148,6 +152,11 @@ async fn start(paths: &Paths) -> Result<Channel> {
                     "the daemon exited ({status}) before answering:\n{}",
                     text.trim_end()
                 ));
+            }
+            // The daemon holding the lock may be one that is dying (killed, say): once the
+            // lock is free, start another.
+            if matches!(FileLock::try_exclusive(&paths.daemon_lock()), Ok(Some(_))) {
+                child = spawn_daemon(paths)?;
             }
         }
         if Instant::now() > deadline {

@@ -90,6 +90,8 @@ fn main() -> ExitCode {
         Command::Init(args) => return local(cmd::project::init(args)),
         Command::New(args) => return local(cmd::project::new(args)),
         Command::Check(args) => return local(cmd::project::check(args)),
+        // The no-op build is the hot path: no async runtime unless the daemon must start.
+        Command::Build(args) => return local(cmd::build::build(&paths, args)),
         other => other,
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -104,11 +106,14 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match command {
-            Command::Daemon(_) | Command::Init(_) | Command::New(_) | Command::Check(_) => {
+            Command::Daemon(_)
+            | Command::Init(_)
+            | Command::New(_)
+            | Command::Check(_)
+            | Command::Build(_) => {
                 unreachable!("handled above")
             }
             Command::Compile(args) => cmd::compile::run(&paths, *args).await,
-            Command::Build(args) => cmd::build::build(&paths, args).await,
             Command::Clean(args) => cmd::build::clean(&paths, args).await,
             Command::Status(a) => cmd::info::status(&paths, a.json).await,
             Command::Stop => cmd::info::stop(&paths).await,

@@ -123,7 +123,7 @@ fn through_daemon(real: &Path, args: &[OsString]) -> Option<ExitCode> {
     let paths = Paths::from_env();
     let debug = std::env::var_os("WARMCC_DEBUG").is_some();
     // The hot path: a blocking round trip on the wrapper socket, no async runtime, no HTTP/2.
-    let result = match warmcc_daemon::wrapsock::call(&paths.wrap_socket(), &req) {
+    let result = match warmcc_daemon::fastsock::call(&paths.wrap_socket(), &req) {
         Some(resp) => {
             if resp.daemon_version != warmcc_daemon::version() {
                 replace_daemon(&paths);

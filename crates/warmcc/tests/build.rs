@@ -157,7 +157,7 @@ fn incremental_builds_rebuild_exactly_what_changed() {
         out.contains("lib/scaled.c.o") && !out.contains("lib/other.c.o"),
         "only the header's dependents:\n{out}"
     );
-    assert_eq!(app(r), "42\n");
+    assert_eq!(app(r), "42\n", "{out}");
 
     config(r, 3, "[]");
     let out = ok(&env, r);
@@ -206,7 +206,7 @@ fn incremental_builds_rebuild_exactly_what_changed() {
     let out = ok(&env, r);
     let summary = out.lines().last().unwrap();
     assert!(
-        summary.contains(&format!("{} ran ({} from cache)", ran(&out), ran(&out))),
+        summary.contains(&format!("{} ran ({} from cache", ran(&out), ran(&out))),
         "{out}"
     );
     assert_eq!(app(r), "17\n");
@@ -226,7 +226,12 @@ fn failures_report_and_keep_going_builds_the_rest() {
         "int main(void) { return undefined_thing; }\n",
     );
     let out = build(&env, r, &["--keep-going"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("undefined_thing"));
     assert!(
         r.join("build/debug/bin/tool").is_file(),
@@ -243,4 +248,225 @@ fn failures_report_and_keep_going_builds_the_rest() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("warmcc.toml:5:1"), "{err}");
+}
+
+/// The numbers in `warmcc build -v`'s last line: files stat'ed to find what is up to date.
+fn stated(out: &str) -> u64 {
+    let line = out
+        .lines()
+        .find(|l| l.contains("files stat'ed"))
+        .unwrap_or_else(|| panic!("no stat count in:\n{out}"));
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn no_op_builds_trust_the_watcher_and_status_and_stats_show_the_project() {
+    if skip_without("clang-19") {
+        return;
+    }
+    let env = Env::new();
+    let d = fixture();
+    let r = d.path().canonicalize().unwrap();
+    let r = r.as_path();
+    ok(&env, r);
+    // The first check after a build stats what the build wrote; from then on the watcher
+    // vouches for every file and a no-op stats none.
+    let verbose = |env: &Env| {
+        let out = build(env, r, &["-v"]);
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    verbose(&env);
+    let out = verbose(&env);
+    assert_eq!(stated(&out), 0, "a no-op stats nothing:\n{out}");
+    assert_eq!(ran(&ok(&env, r)), 0);
+
+    // An edit is seen without a stat of everything, and status lists it before the build.
+    write(r, "include/val.h", "#define VAL 30\n");
+    let status = env.status();
+    let project = &status["projects"][0];
+    assert_eq!(project["name"], "fx", "{status:#}");
+    assert_eq!(project["root"], r.display().to_string());
+    assert!(
+        project["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "app (executable)"),
+        "{status:#}"
+    );
+    assert_eq!(project["last_build"]["success"], true);
+    assert!(
+        project["dirty"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "include/val.h"),
+        "the edited header is dirty: {status:#}"
+    );
+    let out = verbose(&env);
+    assert!(
+        out.lines()
+            .filter(|l| l.contains("lib/other.c.o") || l.contains("lib/scaled.c.o"))
+            .all(|l| l.contains("other.c.o (up to date)")
+                || l.contains("scaled.c.o (") && !l.contains("up to date")),
+        "only the header's dependents:\n{out}"
+    );
+    assert!(
+        stated(&out) < 10,
+        "only what changed is stat'ed after an edit:\n{out}"
+    );
+    assert_eq!(app(r), "61\n");
+    let status = env.status();
+    assert_eq!(
+        status["projects"][0]["dirty"].as_array().unwrap().len(),
+        0,
+        "{status:#}"
+    );
+
+    // A new source matching a glob is picked up (the project is reloaded).
+    write(r, "lib/third.c", "int third(void) { return 3; }\n");
+    let out = ok(&env, r);
+    assert!(out.contains("lib/third.c.o"), "{out}");
+
+    let stats = env.stats();
+    let p = &stats["projects"][0];
+    assert_eq!(p["name"], "fx", "{stats:#}");
+    assert!(p["builds"].as_u64().unwrap() >= 6, "{stats:#}");
+    assert!(p["actions_run"].as_u64().unwrap() >= 10, "{stats:#}");
+    assert!(p["up_to_date"].as_u64().unwrap() > 0, "{stats:#}");
+
+    // After a daemon restart the log comes from disk: still nothing to do, and correct.
+    env.ok(&["stop"], None);
+    assert_eq!(ran(&ok(&env, r)), 0);
+    write(r, "include/val.h", "#define VAL 40\n");
+    let out = ok(&env, r);
+    assert!(out.contains("lib/scaled.c.o"), "{out}");
+    assert_eq!(app(r), "81\n");
+}
+
+#[test]
+fn watch_mode_rebuilds_on_every_change_until_stopped() {
+    use std::io::{BufRead, BufReader};
+    if skip_without("clang-19") {
+        return;
+    }
+    let env = Env::new();
+    let d = fixture();
+    let r = d.path().canonicalize().unwrap();
+    let r = r.as_path();
+    let mut child = env
+        .cmd()
+        .current_dir(r)
+        .args(["build", "--watch"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                return;
+            }
+        }
+    });
+    // Reads lines until one contains `what`; returns them all.
+    let wait_for = |what: &str| {
+        let mut seen = String::new();
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(l) => {
+                    seen.push_str(&l);
+                    seen.push('\n');
+                    if l.contains(what) {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!("no `{what}` from warmcc build --watch; got:\n{seen}"),
+            }
+        }
+    };
+    let first = wait_for("watching");
+    assert!(first.contains("warmcc: built"), "{first}");
+    assert_eq!(app(r), "21\n");
+    assert_eq!(env.status()["projects"][0]["watching"], true);
+
+    write(
+        r,
+        "lib/other.c",
+        "#include \"util.h\"\nint other(void) { return 5; }\n",
+    );
+    let second = wait_for("watching");
+    assert!(second.contains("changed: lib/other.c"), "{second}");
+    assert!(second.contains("lib/other.c.o"), "{second}");
+    assert_eq!(app(r), "25\n");
+
+    // Writes into the build directory (ours or anyone's) start nothing.
+    write(r, "build/debug/scratch.txt", "x");
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(800))
+            .is_err(),
+        "a write under build/ must not start a build"
+    );
+
+    write(r, "include/val.h", "#define VAL 1\n");
+    let third = wait_for("watching");
+    assert!(third.contains("lib/scaled.c.o"), "{third}");
+    assert_eq!(app(r), "7\n");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while env.status()["projects"][0]["watching"] == true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daemon still watches for a client that is gone"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_build_killed_midway_leaves_nothing_that_passes_for_up_to_date() {
+    if skip_without("clang-19") {
+        return;
+    }
+    let env = Env::new();
+    let d = fixture();
+    let r = d.path();
+    // Slow compiles, so the daemon dies in the middle of them.
+    for i in 0..4 {
+        let mut src = format!("#include \"val.h\"\nint slow{i}(int x) {{\n");
+        for j in 0..6000 {
+            src.push_str(&format!("  x = x * {j} + VAL;\n"));
+        }
+        src.push_str("  return x;\n}\n");
+        write(r, &format!("lib/slow{i}.c"), &src);
+    }
+    ok(&env, r);
+    assert_eq!(app(r), "21\n");
+
+    // Every util object is out of date now; kill the daemon while they compile.
+    config(r, 4, "[]");
+    let child = env
+        .cmd()
+        .current_dir(r)
+        .args(["build", "-j", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let pid = env.status()["pid"].as_u64().unwrap();
+    // SAFETY: kill(2) on the test's own daemon.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the client sees the daemon die");
+
+    let out = ok(&env, r);
+    assert!(out.contains("lib/scaled.c.o"), "{out}");
+    assert_eq!(app(r), "41\n", "the define's new value is in the program");
+    assert_eq!(ran(&ok(&env, r)), 0);
 }

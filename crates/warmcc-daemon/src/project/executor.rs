@@ -2,11 +2,13 @@
 //! the compiler wrapper (cache, depfiles), archives and links through a content-addressed cache,
 //! and anything already up to date not at all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use warmcc_build::graph::{Action, ActionKind};
 use warmcc_build::schedule::{Done, Executor};
@@ -14,10 +16,15 @@ use warmcc_cache::Key;
 use warmcc_proto::v1 as pb;
 use warmcc_toolchain::Lang;
 
-use super::log::BuildLog;
+use super::log::{BuildLog, Stamp, Watched};
 use crate::fsutil::write_atomic;
 use crate::service::wrap::{self, Fast};
 use crate::state::State;
+use crate::watch::Snapshot;
+
+/// A program as found for this build: its path and identity (path and stamp), cached so that
+/// a build stats each program once.
+type Program = Result<(PathBuf, String), String>;
 
 /// Executes a project's actions on behalf of one build.
 pub struct ProjectExecutor<'a> {
@@ -30,9 +37,17 @@ pub struct ProjectExecutor<'a> {
     /// Colour compiler diagnostics.
     pub color: bool,
     /// Up-to-date information, shared by the worker threads.
-    pub log: Mutex<BuildLog>,
-    /// Programs resolved once per build: name → path.
-    programs: Mutex<HashMap<String, Result<PathBuf, String>>>,
+    log: Mutex<BuildLog>,
+    /// Programs resolved once per build: name → path and identity.
+    programs: Mutex<HashMap<String, Program>>,
+    /// The watcher's snapshot at the start of the build, when it vouches for unchanged paths.
+    snapshot: Option<Snapshot>,
+    /// Outputs this build wrote (or removed).
+    written: Mutex<HashSet<PathBuf>>,
+    /// Tool time of the actions that ran, in microseconds.
+    pub tool_us: AtomicU64,
+    /// Tool time the cache hits saved, in microseconds.
+    pub saved_us: AtomicU64,
 }
 
 impl<'a> ProjectExecutor<'a> {
@@ -43,6 +58,7 @@ impl<'a> ProjectExecutor<'a> {
         env: Vec<(String, String)>,
         color: bool,
         log: BuildLog,
+        snapshot: Option<Snapshot>,
     ) -> Self {
         ProjectExecutor {
             st,
@@ -51,13 +67,53 @@ impl<'a> ProjectExecutor<'a> {
             color,
             log: Mutex::new(log),
             programs: Mutex::new(HashMap::new()),
+            snapshot,
+            written: Mutex::new(HashSet::new()),
+            tool_us: AtomicU64::new(0),
+            saved_us: AtomicU64::new(0),
         }
+    }
+
+    /// The build log, once the build is over.
+    pub fn into_log(self) -> BuildLog {
+        self.log.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn watched<'w>(&'w self, written: &'w HashSet<PathBuf>) -> Option<Watched<'w>> {
+        Some(Watched {
+            watcher: &self.st.watcher,
+            snapshot: self.snapshot?,
+            written,
+        })
+    }
+
+    fn written(&self) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
+        self.written.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether an action's outputs are up to date (nothing needs to run).
+    pub fn up_to_date(&self, action: &Action) -> bool {
+        let Ok((program, identity)) = self.program(&action.program) else {
+            return false;
+        };
+        let command = command_hash(&program, &identity, &action.args);
+        self.check(action, &command)
+    }
+
+    fn check(&self, action: &Action, command: &str) -> bool {
+        let out = self.root.join(action.output());
+        let written = self.written();
+        let watched = self.watched(&written);
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .up_to_date(&out, command, &self.hasher(), watched.as_ref())
     }
 
     /// Finds a program: compilers through the registry (a generic `clang`/`cc` name falls back
     /// to the newest clang, as `warmcc compile` does), other tools on PATH (`llvm-ar` also as
     /// `llvm-ar-19`).
-    fn program(&self, name: &str) -> Result<PathBuf, String> {
+    fn program(&self, name: &str) -> Program {
         if let Some(p) = self.programs.lock().ok().and_then(|m| m.get(name).cloned()) {
             return p;
         }
@@ -91,6 +147,10 @@ impl<'a> ProjectExecutor<'a> {
                     .ok_or_else(|| format!("`{name}` not found on PATH"))
             }
         };
+        let found = found.map(|p| {
+            let identity = format!("{:?}", Stamp::of(&p));
+            (p, identity)
+        });
         if let Ok(mut m) = self.programs.lock() {
             m.insert(name.to_string(), found.clone());
         }
@@ -102,9 +162,11 @@ impl<'a> ProjectExecutor<'a> {
     fn hasher(&self) -> impl Fn(&Path) -> Option<String> + '_ {
         |p: &Path| {
             if p.is_dir() {
+                // Hidden entries (warmcc's own .warmcc, editors' swap files) are not headers.
                 let mut names: Vec<_> = std::fs::read_dir(p)
                     .ok()?
                     .filter_map(|e| e.ok().map(|e| e.file_name()))
+                    .filter(|n| !n.as_encoded_bytes().starts_with(b"."))
                     .collect();
                 names.sort();
                 let mut h = blake3::Hasher::new();
@@ -142,19 +204,6 @@ impl<'a> ProjectExecutor<'a> {
         dirs
     }
 
-    fn command_hash(&self, program: &Path, args: &[String]) -> String {
-        let mut h = blake3::Hasher::new();
-        h.update(program.as_os_str().as_encoded_bytes());
-        if let Some(s) = super::log::Stamp::of(program) {
-            h.update(format!("{s:?}").as_bytes());
-        }
-        for a in args {
-            h.update(&(a.len() as u64).to_le_bytes());
-            h.update(a.as_bytes());
-        }
-        h.finalize().to_hex().to_string()
-    }
-
     fn compile(&self, action: &Action, program: &Path, command: String) -> Done {
         let req = pb::WrapRequest {
             compiler: program.display().to_string(),
@@ -168,11 +217,15 @@ impl<'a> ProjectExecutor<'a> {
             Fast::Compile(a, c, t) => wrap::compile(self.st, &a, &c, t),
         };
         let (ok, output, cache_hit) = if resp.passthrough {
+            let started = Instant::now();
             let (ok, text) = self.run_direct(program, &action.args);
+            self.add_time(&self.tool_us, started.elapsed());
             (ok, text, false)
         } else {
             let text = String::from_utf8_lossy(&resp.stdout).into_owned()
                 + &String::from_utf8_lossy(&resp.stderr);
+            self.add_time(&self.tool_us, Duration::from_micros(resp.compile_us));
+            self.add_time(&self.saved_us, Duration::from_micros(resp.saved_us));
             (resp.exit_code == 0, text, resp.cache_hit)
         };
         let mut inputs: Vec<PathBuf> = Vec::new();
@@ -194,19 +247,27 @@ impl<'a> ProjectExecutor<'a> {
             up_to_date: false,
             cache_hit,
             output,
+            saved: Duration::from_micros(resp.saved_us),
         }
+    }
+
+    fn add_time(&self, counter: &AtomicU64, d: Duration) {
+        counter.fetch_add(d.as_micros() as u64, Ordering::Relaxed);
     }
 
     /// Records in the build log how an action's output was made, or forgets it after a
     /// failure. `extra` adds inputs beyond the action's own (headers, search directories).
     fn note(&self, action: &Action, ok: bool, command: String, extra: Vec<PathBuf>) {
         let out = self.root.join(action.output());
+        let mut written = self.written();
+        written.extend(action.outputs.iter().map(|o| self.root.join(o)));
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         if ok {
             let mut inputs: Vec<PathBuf> =
                 action.inputs.iter().map(|p| self.root.join(p)).collect();
             inputs.extend(extra);
-            log.record(&out, command, &inputs, &self.hasher());
+            let watched = self.watched(&written);
+            log.record(&out, command, &inputs, &self.hasher(), watched.as_ref());
         } else {
             log.forget(&out);
         }
@@ -234,9 +295,8 @@ impl<'a> ProjectExecutor<'a> {
                 self.note(action, true, command, Vec::new());
                 return Done {
                     ok: true,
-                    up_to_date: false,
                     cache_hit: true,
-                    output: String::new(),
+                    ..Done::default()
                 };
             }
         }
@@ -250,7 +310,9 @@ impl<'a> ProjectExecutor<'a> {
         if let Some(parent) = self.root.join(action.output()).parent() {
             let _ = std::fs::create_dir_all(parent);
         }
+        let started = Instant::now();
         let (ok, output) = self.run_direct(program, &action.args);
+        self.add_time(&self.tool_us, started.elapsed());
         if ok {
             if let (Some(key), Ok(bytes)) = (key, std::fs::read(self.root.join(action.output()))) {
                 let _ = self.st.engine.store().put(&key, &bytes);
@@ -259,9 +321,8 @@ impl<'a> ProjectExecutor<'a> {
         self.note(action, ok, command, Vec::new());
         Done {
             ok,
-            up_to_date: false,
-            cache_hit: false,
             output,
+            ..Done::default()
         }
     }
 
@@ -299,7 +360,7 @@ impl<'a> ProjectExecutor<'a> {
 
 impl Executor for ProjectExecutor<'_> {
     fn run(&self, action: &Action) -> Done {
-        let program = match self.program(&action.program) {
+        let (program, identity) = match self.program(&action.program) {
             Ok(p) => p,
             Err(e) => {
                 return Done {
@@ -309,14 +370,9 @@ impl Executor for ProjectExecutor<'_> {
                 }
             }
         };
-        let command = self.command_hash(&program, &action.args);
+        let command = command_hash(&program, &identity, &action.args);
         let out = self.root.join(action.output());
-        if self
-            .log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .up_to_date(&out, &command, &self.hasher())
-        {
+        if self.check(action, &command) {
             return Done {
                 ok: true,
                 up_to_date: true,
@@ -331,6 +387,19 @@ impl Executor for ProjectExecutor<'_> {
             ActionKind::Archive | ActionKind::Link => self.tool(action, &program, command),
         }
     }
+}
+
+/// What identifies a command: the program (path and stamp) and its arguments.
+fn command_hash(program: &Path, identity: &str, args: &[String]) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(program.as_os_str().as_encoded_bytes());
+    h.update(b"\0");
+    h.update(identity.as_bytes());
+    for a in args {
+        h.update(&(a.len() as u64).to_le_bytes());
+        h.update(a.as_bytes());
+    }
+    h.finalize().to_hex().to_string()
 }
 
 fn which(name: &str, path_env: Option<&std::ffi::OsStr>) -> Option<PathBuf> {

@@ -1,5 +1,6 @@
 //! The build service: a project build streamed action by action.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio_stream::wrappers::ReceiverStream;
@@ -26,14 +27,21 @@ impl pb::builder_server::Builder for BuilderService {
         let req = request.into_inner();
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
         let st = self.state.clone();
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let flag = cancelled.clone();
+        let closed = tx.clone();
+        // A client that goes away ends watch mode; a build under way still finishes and
+        // saves its log, so nothing half-done is taken for up to date later.
+        tokio::spawn(async move {
+            closed.closed().await;
+            flag.store(true, Ordering::SeqCst);
+        });
         tokio::task::spawn_blocking(move || {
             let _guard = guard;
-            // A client that went away stops receiving; the build still finishes and its log
-            // is saved, so nothing half-done is taken for up to date later.
             let send = |e: pb::BuildEvent| {
                 let _ = tx.blocking_send(Ok(e));
             };
-            crate::project::build(&st, req, &send);
+            crate::project::build(&st, req, &send, &cancelled);
         });
         Ok(Response::new(ReceiverStream::new(rx)))
     }

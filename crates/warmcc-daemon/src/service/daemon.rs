@@ -33,6 +33,11 @@ impl pb::daemon_server::Daemon for DaemonService {
     ) -> Result<Response<pb::StatusResponse>, Status> {
         let st = &self.state;
         st.touch();
+        // Dirty files are found by stat (and hashing what moved): off the async threads.
+        let state = st.clone();
+        let projects = tokio::task::spawn_blocking(move || crate::project::project_status(&state))
+            .await
+            .unwrap_or_default();
         let usage = st.engine.store().usage().unwrap_or(warmcc_cache::Usage {
             entries: 0,
             bytes: 0,
@@ -51,6 +56,7 @@ impl pb::daemon_server::Daemon for DaemonService {
             cache_dir: st.paths.cache_dir.display().to_string(),
             log_file: st.paths.log_file().display().to_string(),
             idle_timeout_s: st.config.idle_timeout.as_secs(),
+            projects,
         }))
     }
 
@@ -99,6 +105,7 @@ impl pb::daemon_server::Daemon for DaemonService {
                     count: *count,
                 })
                 .collect(),
+            projects: crate::project::project_stats(&c),
         }))
     }
 

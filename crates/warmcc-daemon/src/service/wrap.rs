@@ -152,6 +152,8 @@ fn finish(
         stdout: outcome.stdout.into_bytes(),
         stderr: outcome.stderr.into_bytes(),
         daemon_version: crate::version(),
+        compile_us: outcome.compile_time.as_micros() as u64,
+        saved_us: outcome.saved.as_micros() as u64,
     }
 }
 

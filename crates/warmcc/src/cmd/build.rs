@@ -1,11 +1,13 @@
 //! `warmcc build` and `warmcc clean`: project builds run by the daemon, streamed here.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use warmcc_daemon::fastsock::BuildEvents;
 use warmcc_daemon::paths::Paths;
 use warmcc_proto::v1 as pb;
 
@@ -29,9 +31,12 @@ pub struct BuildArgs {
     /// warmcc.toml).
     #[arg(short = 'C', long = "dir", value_name = "DIR")]
     dir: Option<PathBuf>,
-    /// Print every action, also those already up to date.
+    /// Print every action, also those already up to date (and no progress bar).
     #[arg(short, long)]
     verbose: bool,
+    /// Stay running: rebuild whenever a file of the project changes, until Ctrl-C.
+    #[arg(short, long)]
+    watch: bool,
 }
 
 /// Options of `warmcc clean`.
@@ -68,8 +73,8 @@ fn project_root(dir: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
-/// `warmcc build`.
-pub async fn build(paths: &Paths, args: BuildArgs) -> Result<ExitCode> {
+/// `warmcc build` (and `--watch`): streamed from the daemon over its build socket.
+pub fn build(paths: &Paths, args: BuildArgs) -> Result<ExitCode> {
     let root = project_root(args.dir.as_deref())?;
     let color = std::io::stderr().is_terminal();
     let req = pb::BuildRequest {
@@ -80,71 +85,215 @@ pub async fn build(paths: &Paths, args: BuildArgs) -> Result<ExitCode> {
         keep_going: args.keep_going,
         env: std::env::vars().collect(),
         color,
+        watch: args.watch,
+        verbose: args.verbose,
+        client_version: warmcc_daemon::version(),
     };
-    let ch = warmcc::client::ensure(paths).await?;
-    let mut stream = pb::builder_client::BuilderClient::new(ch)
-        .max_decoding_message_size(1 << 30)
-        .build(req)
-        .await?
-        .into_inner();
-    let mut code = ExitCode::FAILURE;
-    while let Some(event) = stream.message().await? {
+    let (first, events) = connect(paths, &req)?;
+    let mut out = Printer::new(args.verbose, args.watch);
+    let mut code = None;
+    for event in std::iter::once(first).chain(events) {
         match event.event {
-            Some(pb::build_event::Event::Action(a)) => {
-                if !a.up_to_date || args.verbose {
-                    let what = match a.kind.as_str() {
-                        "compile" => "CC",
-                        "archive" => "AR",
-                        "link" => "LINK",
-                        _ => "IR",
-                    };
-                    let how = match (a.ok, a.up_to_date, a.cache_hit) {
-                        (false, _, _) => " FAILED".to_string(),
-                        (true, true, _) => " (up to date)".to_string(),
-                        (true, false, true) => " (cached)".to_string(),
-                        (true, false, false) => format!(
-                            " ({})",
-                            format::duration(Duration::from_micros(a.duration_us))
-                        ),
-                    };
-                    println!("[{}/{}] {what:<4} {}{how}", a.done, a.total, a.output);
-                }
-                if !a.output_text.is_empty() {
-                    eprint!("{}", a.output_text);
-                }
-            }
+            Some(pb::build_event::Event::Start(s)) => out.start(&s),
+            Some(pb::build_event::Event::Action(a)) => out.action(&a),
+            Some(pb::build_event::Event::Waiting(msg)) => out.waiting(&msg),
             Some(pb::build_event::Event::Summary(s)) => {
-                if !s.error.is_empty() {
-                    eprintln!("warmcc: {}", s.error);
-                    return Ok(ExitCode::from(2));
+                code = Some(out.summary(&s));
+                if !args.watch {
+                    break;
                 }
-                let wall = format::duration(Duration::from_micros(s.wall_us));
-                if s.ran == 0 && s.failed == 0 {
-                    println!(
-                        "warmcc: nothing to do ({} up to date, {wall})",
-                        s.up_to_date
-                    );
-                } else {
-                    println!(
-                        "warmcc: {} in {wall}: {} ran ({} from cache), {} up to date, {} failed, {} not run",
-                        if s.success { "built" } else { "build FAILED" },
-                        s.ran,
-                        s.cache_hits,
-                        s.up_to_date,
-                        s.failed,
-                        s.not_run
-                    );
-                }
-                code = if s.success {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                };
             }
             None => {}
         }
     }
-    Ok(code)
+    match code {
+        Some(code) if !args.watch => Ok(code),
+        _ => bail!(
+            "the daemon went away before the build finished (see {}); outputs it did not finish are rebuilt next time",
+            paths.log_file().display()
+        ),
+    }
+}
+
+/// Starts the build on the daemon's build socket, starting or replacing the daemon first
+/// when none (or another build of warmcc) answers; returns the first event and the rest.
+fn connect(paths: &Paths, req: &pb::BuildRequest) -> Result<(pb::BuildEvent, BuildEvents)> {
+    let socket = paths.build_socket();
+    let mut why = String::from("no daemon listens");
+    for _ in 0..3 {
+        if let Some(mut events) = BuildEvents::start(&socket, req) {
+            match events.next() {
+                Some(pb::BuildEvent {
+                    event: Some(pb::build_event::Event::Summary(s)),
+                }) if s.version_mismatch => {
+                    why = format!("the daemon is version {}", s.daemon_version);
+                }
+                Some(first) => return Ok((first, events)),
+                None => why = "the daemon closed the connection".into(),
+            }
+        }
+        if std::env::var_os("WARMCC_DEBUG").is_some() {
+            eprintln!("warmcc: build socket: {why}");
+        }
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?
+            .block_on(warmcc::client::ensure(paths))?;
+    }
+    bail!(
+        "cannot build through the daemon on {} ({why}); see {}",
+        socket.display(),
+        paths.log_file().display()
+    )
+}
+
+/// Shows a build: a progress bar on a terminal, one line per action otherwise; compiler
+/// output always passes through.
+struct Printer {
+    bar: Option<ProgressBar>,
+    verbose: bool,
+    watch: bool,
+}
+
+impl Printer {
+    fn new(verbose: bool, watch: bool) -> Printer {
+        let bar = (std::io::stdout().is_terminal() && !verbose).then(|| {
+            let bar = ProgressBar::hidden();
+            bar.set_style(
+                ProgressStyle::with_template("[{pos}/{len}] {wide_bar} {elapsed} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Printer {
+            bar,
+            verbose,
+            watch,
+        }
+    }
+
+    fn line(&self, text: &str, to_stderr: bool) {
+        let print = || {
+            if to_stderr {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
+        };
+        match &self.bar {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+
+    fn start(&mut self, s: &pb::BuildStart) {
+        if !s.changed.is_empty() {
+            let mut shown = s.changed[..s.changed.len().min(5)].join(", ");
+            if s.changed.len() > 5 {
+                shown += &format!(" and {} more", s.changed.len() - 5);
+            }
+            self.line(&format!("warmcc: changed: {shown}\n"), false);
+        }
+        if let Some(bar) = &self.bar {
+            bar.reset();
+            bar.set_length(u64::from(s.total));
+            bar.set_position(0);
+            bar.set_message("");
+            bar.set_draw_target(ProgressDrawTarget::stdout());
+        }
+    }
+
+    fn action(&mut self, a: &pb::ActionDone) {
+        let what = match a.kind.as_str() {
+            "compile" => "CC",
+            "archive" => "AR",
+            "link" => "LINK",
+            _ => "IR",
+        };
+        let how = match (a.ok, a.up_to_date, a.cache_hit) {
+            (false, _, _) => " FAILED".to_string(),
+            (true, true, _) => " (up to date)".to_string(),
+            (true, false, true) => " (cached)".to_string(),
+            (true, false, false) => format!(
+                " ({})",
+                format::duration(Duration::from_micros(a.duration_us))
+            ),
+        };
+        let text = format!("[{}/{}] {what:<4} {}{how}\n", a.done, a.total, a.output);
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(u64::from(a.done));
+                bar.set_message(format!("{what} {}", a.output));
+                if !a.ok {
+                    self.line(&text, false);
+                }
+            }
+            None if !a.up_to_date || self.verbose => self.line(&text, false),
+            None => {}
+        }
+        if !a.output_text.is_empty() {
+            self.line(&a.output_text, true);
+        }
+    }
+
+    fn waiting(&mut self, msg: &str) {
+        self.line(&format!("warmcc: {msg}\n"), false);
+    }
+
+    fn summary(&mut self, s: &pb::BuildSummary) -> ExitCode {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        if !s.error.is_empty() {
+            self.line(&format!("warmcc: error: {}\n", s.error), true);
+            return ExitCode::from(2);
+        }
+        let wall = format::duration(Duration::from_micros(s.wall_us));
+        let saved = if s.saved_ms > 0 {
+            format!(
+                ", saved {}",
+                format::duration(Duration::from_millis(s.saved_ms))
+            )
+        } else {
+            String::new()
+        };
+        let text = if s.ran == 0 && s.failed == 0 {
+            format!(
+                "warmcc: nothing to do ({} up to date, {wall})\n",
+                s.up_to_date
+            )
+        } else {
+            format!(
+                "warmcc: {} in {wall}: {} ran ({} from cache{saved}), {} up to date, {} failed, {} not run\n",
+                if s.success { "built" } else { "build FAILED" },
+                s.ran,
+                s.cache_hits,
+                s.up_to_date,
+                s.failed,
+                s.not_run
+            )
+        };
+        self.line(&text, false);
+        if self.verbose {
+            self.line(
+                &format!(
+                    "warmcc: {} files stat'ed to check what is up to date\n",
+                    s.paths_checked
+                ),
+                false,
+            );
+        }
+        if self.watch {
+            let _ = std::io::stdout().flush();
+        }
+        if s.success {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// `warmcc clean`: removes the build directory, warmcc's files in the project, optionally the cache.

@@ -53,6 +53,7 @@ pub async fn status(paths: &Paths, json: bool) -> Result<ExitCode> {
                 "cache_entries": s.cache_entries, "cache_max_bytes": s.cache_max_bytes,
                 "in_flight": s.in_flight, "cache_dir": s.cache_dir, "log_file": s.log_file,
                 "idle_timeout_s": s.idle_timeout_s,
+                "projects": s.projects.iter().map(project_json).collect::<Vec<_>>(),
             })
         );
         return Ok(ExitCode::SUCCESS);
@@ -81,7 +82,77 @@ pub async fn status(paths: &Paths, json: bool) -> Result<ExitCode> {
         format::duration(Duration::from_secs(s.idle_timeout_s))
     );
     println!("  log        {}", s.log_file);
+    for p in &s.projects {
+        print_project(p);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn project_json(p: &pb::ProjectStatus) -> serde_json::Value {
+    let last = p.last_summary.as_ref().map(|s| {
+        json!({"success": s.success, "ran": s.ran, "cache_hits": s.cache_hits,
+               "up_to_date": s.up_to_date, "failed": s.failed, "not_run": s.not_run,
+               "wall_us": s.wall_us, "error": s.error})
+    });
+    json!({
+        "root": p.root, "name": p.name, "targets": p.targets, "watching": p.watching,
+        "file_watcher": p.file_watcher, "last_profile": p.last_profile,
+        "last_target": p.last_target, "last_build_unix_ms": p.last_build_unix_ms,
+        "last_build": last, "dirty": p.dirty, "dirty_more": p.dirty_more,
+    })
+}
+
+/// The project section of `warmcc status`.
+fn print_project(p: &pb::ProjectStatus) {
+    println!();
+    let name = if p.name.is_empty() { "?" } else { &p.name };
+    println!(
+        "project {name} at {}{}",
+        p.root,
+        if p.watching { " (watching)" } else { "" }
+    );
+    if !p.targets.is_empty() {
+        println!("  targets    {}", p.targets.join(", "));
+    }
+    if let Some(s) = &p.last_summary {
+        let ago = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH + Duration::from_millis(p.last_build_unix_ms))
+            .unwrap_or_default();
+        let what = if !s.error.is_empty() {
+            format!("could not start: {}", s.error)
+        } else if s.success {
+            format!(
+                "succeeded: {} ran ({} from cache), {} up to date",
+                s.ran, s.cache_hits, s.up_to_date
+            )
+        } else {
+            format!("FAILED: {} failed, {} not run", s.failed, s.not_run)
+        };
+        let target = if p.last_target.is_empty() {
+            "all targets".to_string()
+        } else {
+            p.last_target.clone()
+        };
+        println!(
+            "  last build {} ago ({target}, {}) {what}, in {}",
+            format::duration(ago),
+            p.last_profile,
+            format::duration(Duration::from_micros(s.wall_us))
+        );
+    }
+    if p.dirty.is_empty() {
+        println!("  dirty      none");
+    } else {
+        let more = if p.dirty_more > 0 {
+            format!(" and {} more", p.dirty_more)
+        } else {
+            String::new()
+        };
+        println!("  dirty      {}{more}", p.dirty.join(", "));
+    }
+    if !p.file_watcher {
+        println!("  (no file watcher: builds stat every input)");
+    }
 }
 
 /// `warmcc stop`: stops a running daemon and waits until it is gone.
@@ -123,6 +194,13 @@ pub async fn stats(paths: &Paths, args: StatsArgs) -> Result<ExitCode> {
                 "bytes_out": s.bytes_out, "compile_ms": s.compile_ms, "saved_ms": s.saved_ms,
                 "since_unix_s": s.since_unix_s, "passthrough": s.passthrough,
                 "passthrough_by_reason": s.passthrough_by_reason.iter().map(|m| (m.reason.clone(), json!(m.count))).collect::<serde_json::Map<_, _>>(),
+                "projects": s.projects.iter().map(|p| json!({
+                    "root": p.root, "name": p.name, "builds": p.builds,
+                    "failed_builds": p.failed_builds, "actions_run": p.actions_run,
+                    "cache_hits": p.cache_hits, "up_to_date": p.up_to_date,
+                    "compile_ms": p.compile_ms, "saved_ms": p.saved_ms,
+                    "last_build_unix_s": p.last_build_unix_s,
+                })).collect::<Vec<_>>(),
             })
         );
         return Ok(ExitCode::SUCCESS);
@@ -155,6 +233,33 @@ pub async fn stats(paths: &Paths, args: StatsArgs) -> Result<ExitCode> {
         "time saved        {}",
         format::duration(Duration::from_millis(s.saved_ms))
     );
+    if !s.projects.is_empty() {
+        println!();
+        println!(
+            "{:<16} {:>7} {:>9} {:>9} {:>10} {:>11} {:>11}",
+            "project", "builds", "ran", "hit rate", "up to date", "tool time", "time saved"
+        );
+    }
+    for p in &s.projects {
+        let rate = if p.actions_run > 0 {
+            format!(
+                "{:.1} %",
+                100.0 * p.cache_hits as f64 / p.actions_run as f64
+            )
+        } else {
+            "-".into()
+        };
+        let name = if p.name.is_empty() { &p.root } else { &p.name };
+        println!(
+            "{name:<16} {:>7} {:>9} {rate:>9} {:>10} {:>11} {:>11}",
+            p.builds,
+            p.actions_run,
+            p.up_to_date,
+            format::duration(Duration::from_millis(p.compile_ms)),
+            format::duration(Duration::from_millis(p.saved_ms)),
+        );
+        println!("  {}", p.root);
+    }
     if args.zero {
         println!("(counters reset)");
     }

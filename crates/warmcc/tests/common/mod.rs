@@ -17,11 +17,14 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
+        let mut home = tempfile::Builder::new()
+            .prefix("warmcc-test-")
+            .tempdir()
+            .unwrap();
+        // WARMCC_TEST_KEEP=1 keeps the daemon's logs for a post-mortem.
+        home.disable_cleanup(std::env::var_os("WARMCC_TEST_KEEP").is_some());
         Env {
-            home: tempfile::Builder::new()
-                .prefix("warmcc-test-")
-                .tempdir()
-                .unwrap(),
+            home,
             extra_env: Vec::new(),
         }
     }

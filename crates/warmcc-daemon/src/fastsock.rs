@@ -1,0 +1,226 @@
+//! The fast sockets: protobuf messages framed by a 4-byte little-endian length, on plain Unix
+//! sockets beside the gRPC one. The compiler wrapper (`<socket>.wrap`: one `WrapRequest`, one
+//! `WrapResponse`) and `warmcc build` (`<socket>.build`: one `BuildRequest`, then
+//! `BuildEvent`s) are hot paths whose whole cost is often the round trip, so they need neither
+//! HTTP/2 nor an async runtime on the client side. Other clients use the gRPC services.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use prost::Message;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use warmcc_proto::v1 as pb;
+
+use crate::service::wrap::{self, Fast};
+use crate::state::State;
+
+/// Largest frame accepted (a request is a command line and an environment).
+const MAX_FRAME: usize = 64 << 20;
+
+/// Binds the wrapper socket (mode 0600), replacing a stale one.
+pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+/// Serves the wrapper socket until the daemon stops.
+pub async fn serve(state: Arc<State>, listener: UnixListener) {
+    let mut stop = state.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(wrap_connection(state.clone(), stream));
+                }
+                Err(e) => tracing::warn!(error = %e, "wrapper socket accept failed"),
+            },
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn read_frame<M: Message + Default>(stream: &mut UnixStream) -> Option<M> {
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).await.ok()?;
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        tracing::warn!(len, "oversized frame on a fast socket");
+        return None;
+    }
+    let mut buf = vec![0u8; len];
+    stream.read_exact(&mut buf).await.ok()?;
+    match M::decode(buf.as_slice()) {
+        Ok(m) => Some(m),
+        Err(_) => {
+            tracing::warn!("malformed request on a fast socket");
+            None
+        }
+    }
+}
+
+fn frame(m: &impl Message) -> Vec<u8> {
+    let body = m.encode_to_vec();
+    let mut out = Vec::with_capacity(body.len() + 4);
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+async fn wrap_connection(state: Arc<State>, mut stream: UnixStream) {
+    while let Some(req) = read_frame::<pb::WrapRequest>(&mut stream).await {
+        let _guard = state.begin();
+        let resp = match wrap::fast(&state, req) {
+            Fast::Answer(resp) => resp,
+            Fast::Compile(action, compile, started) => {
+                let st = state.clone();
+                match tokio::task::spawn_blocking(move || {
+                    wrap::compile(&st, &action, &compile, started)
+                })
+                .await
+                {
+                    Ok(r) => r,
+                    Err(_) => return,
+                }
+            }
+        };
+        if stream.write_all(&frame(&resp)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Serves the build socket on plain threads: a build is blocking work from start to end, and
+/// a no-op build is over in well under a millisecond, so every hand-off between an async task
+/// and a blocking thread would be a large part of its cost.
+pub fn serve_builds(state: Arc<State>, listener: std::os::unix::net::UnixListener) {
+    let spawned = std::thread::Builder::new()
+        .name("build-socket".into())
+        .spawn(move || {
+            for conn in listener.incoming() {
+                match conn {
+                    Ok(stream) => {
+                        let st = state.clone();
+                        let spawned = std::thread::Builder::new()
+                            .name("build".into())
+                            .spawn(move || build_connection(st, stream));
+                        if let Err(e) = spawned {
+                            tracing::warn!(error = %e, "cannot start a build thread");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "build socket accept failed"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot serve the build socket");
+    }
+}
+
+/// Binds the build socket (mode 0600), replacing a stale one.
+pub fn bind_builds(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
+    let _ = std::fs::remove_file(path);
+    let listener = std::os::unix::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+fn build_connection(state: Arc<State>, mut stream: std::os::unix::net::UnixStream) {
+    let Some(req) = read_frame_blocking::<pb::BuildRequest>(&mut stream) else {
+        tracing::warn!("malformed request on the build socket");
+        return;
+    };
+    if req.client_version != crate::version() {
+        let summary = pb::BuildSummary {
+            version_mismatch: true,
+            daemon_version: crate::version(),
+            error: "the daemon is another build of warmcc".into(),
+            ..Default::default()
+        };
+        let _ = write_frame(
+            &mut stream,
+            &pb::BuildEvent {
+                event: Some(pb::build_event::Event::Summary(summary)),
+            },
+        );
+        return;
+    }
+    let _guard = state.begin();
+    let cancelled = Arc::new(AtomicBool::new(false));
+    if req.watch {
+        // The client sends nothing more: its end closing (Ctrl-C) is what ends watch mode.
+        if let Ok(mut probe) = stream.try_clone() {
+            let flag = cancelled.clone();
+            let _ = std::thread::Builder::new()
+                .name("build-client".into())
+                .spawn(move || {
+                    let mut b = [0u8; 1];
+                    let _ = probe.read(&mut b);
+                    flag.store(true, Ordering::SeqCst);
+                });
+        }
+    }
+    let writer = std::sync::Mutex::new(stream);
+    // A client that went away stops receiving; a build under way still finishes and saves
+    // its log, so nothing half-done is taken for up to date later.
+    let send = |e: pb::BuildEvent| {
+        let mut w = writer.lock().unwrap_or_else(|p| p.into_inner());
+        if write_frame(&mut w, &e).is_none() {
+            cancelled.store(true, Ordering::SeqCst);
+        }
+    };
+    crate::project::build(&state, req, &send, &cancelled);
+}
+
+fn write_frame(stream: &mut std::os::unix::net::UnixStream, m: &impl Message) -> Option<()> {
+    stream.write_all(&frame(m)).ok()
+}
+
+fn read_frame_blocking<M: Message + Default>(
+    stream: &mut std::os::unix::net::UnixStream,
+) -> Option<M> {
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).ok()?;
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return None;
+    }
+    let mut buf = vec![0u8; len];
+    stream.read_exact(&mut buf).ok()?;
+    M::decode(buf.as_slice()).ok()
+}
+
+/// Client side of the wrapper socket: one request over a blocking connection; `None` when the
+/// daemon cannot answer.
+pub fn call(path: &Path, req: &pb::WrapRequest) -> Option<pb::WrapResponse> {
+    let mut stream = std::os::unix::net::UnixStream::connect(path).ok()?;
+    write_frame(&mut stream, req)?;
+    read_frame_blocking(&mut stream)
+}
+
+/// Client side of the build socket: the events of a build, as they come.
+pub struct BuildEvents {
+    stream: std::os::unix::net::UnixStream,
+}
+
+impl BuildEvents {
+    /// Sends `req`; `None` when no daemon listens.
+    pub fn start(path: &Path, req: &pb::BuildRequest) -> Option<BuildEvents> {
+        let mut stream = std::os::unix::net::UnixStream::connect(path).ok()?;
+        write_frame(&mut stream, req)?;
+        Some(BuildEvents { stream })
+    }
+}
+
+impl Iterator for BuildEvents {
+    type Item = pb::BuildEvent;
+
+    fn next(&mut self) -> Option<pb::BuildEvent> {
+        read_frame_blocking(&mut self.stream)
+    }
+}
