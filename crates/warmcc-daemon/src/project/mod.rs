@@ -249,12 +249,14 @@ fn run(
                 root.join("compile_commands.json").display()
             )
         })?;
-    send(pb::BuildEvent {
-        event: Some(pb::build_event::Event::Start(pb::BuildStart {
-            total: which.len() as u32,
-            changed: changed.iter().map(|p| shown(p, &root)).collect(),
-        })),
-    });
+    if req.progress || req.watch {
+        send(pb::BuildEvent {
+            event: Some(pb::build_event::Event::Start(pb::BuildStart {
+                total: which.len() as u32,
+                changed: changed.iter().map(|p| shown(p, &root)).collect(),
+            })),
+        });
+    }
 
     let log_file = log_file(&project, profile);
     let log = l.take_log(profile, &log_file);

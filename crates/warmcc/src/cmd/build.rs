@@ -88,6 +88,7 @@ pub fn build(paths: &Paths, args: BuildArgs) -> Result<ExitCode> {
         watch: args.watch,
         verbose: args.verbose,
         client_version: warmcc_daemon::version(),
+        progress: std::io::stdout().is_terminal() && !args.verbose,
     };
     let (first, events) = connect(paths, &req)?;
     let mut out = Printer::new(args.verbose, args.watch);
@@ -175,11 +176,12 @@ impl Printer {
 
     fn line(&self, text: &str, to_stderr: bool) {
         let print = || {
-            if to_stderr {
-                eprint!("{text}");
+            // A closed pipe (`warmcc build | head`) must not stop the build's report.
+            let _ = if to_stderr {
+                std::io::stderr().write_all(text.as_bytes())
             } else {
-                print!("{text}");
-            }
+                std::io::stdout().write_all(text.as_bytes())
+            };
         };
         match &self.bar {
             Some(bar) => bar.suspend(print),
