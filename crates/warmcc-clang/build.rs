@@ -12,6 +12,7 @@ const SHIM_SOURCES: &[&str] = &[
     "shim/diagnostics.cpp",
     "shim/linkage.cpp",
     "shim/pch.cpp",
+    "shim/phase_timer.cpp",
     "shim/session.cpp",
     "shim/undo_check.cpp",
 ];

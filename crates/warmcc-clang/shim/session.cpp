@@ -4,6 +4,7 @@
 
 #include "buffering_consumer.h"
 #include "diagnostics.h"
+#include "phase_timer.h"
 #include "undo_check.h"
 
 #include "clang/AST/ASTContext.h"
@@ -180,6 +181,7 @@ bool Session::parse(StringRef Name, StringRef Src, TranslationUnitDecl *&TU, uns
     S.ActOnTranslationUnitScope(P->getCurScope());
   }
 
+  Timer.phase("parse");
   Consumer->startBuffering();
   Parser::DeclGroupPtrTy ADecl;
   Sema::ModuleImportState ImportState;
@@ -190,6 +192,7 @@ bool Session::parse(StringRef Name, StringRef Src, TranslationUnitDecl *&TU, uns
   }
   // Instantiations run even when the snippet failed: a declaration marked as instantiated but
   // never given a body would leave later objects with undefined references.
+  Timer.phase("instantiate");
   LocalInstantiations.perform();
   GlobalInstantiations.perform();
 
@@ -206,12 +209,16 @@ bool Session::emit(warmcc_result &R) {
   DiagnosticsEngine &DE = Ci.getDiagnostics();
   ASTContext &C = Ci.getASTContext();
   CodeGenerator &Gen = Consumer->gen();
+  Timer.phase("deferred");
   Consumer->HandleTranslationUnit(C);
   std::unique_ptr<llvm::Module> M(Gen.ReleaseModule());
   Gen.StartModule("warmcc_" + std::to_string(Objects + 1), *LLVMCtx);
   if (DE.hasErrorOccurred() || !M)
     return false;
+  Timer.phase("ledger");
   Ledger.prepare(*M, Gen);
+  Timer.noteModule(*M);
+  Timer.phase("backend");
   llvm::SmallVector<char, 0> Buf;
   EmitBackendOutput(DE, Ci.getHeaderSearchOpts(), Ci.getCodeGenOpts(), Ci.getTargetOpts(),
                     Ci.getLangOpts(), C.getTargetInfo().getDataLayoutString(), M.get(),
@@ -220,6 +227,7 @@ bool Session::emit(warmcc_result &R) {
   if (DE.hasErrorOccurred())
     return false;
   R.object.assign(Buf.begin(), Buf.end());
+  Timer.phase("record");
   Ledger.record(R.object, M->getDataLayout().getGlobalPrefix(), Objects);
   ++Objects;
   return true;
@@ -277,6 +285,8 @@ void Session::removeFromLookup(TranslationUnitDecl *TU) {
 bool Session::compileInput(StringRef Name, StringRef Src, warmcc_result &R,
                            TranslationUnitDecl *&TU) {
   Diags->clear();
+  Timer.begin(Name);
+  Timer.phase("enter");
   unsigned File = 0;
   bool Parsed = parse(Name, Src, TU, File);
   if (!Parsed) {
@@ -285,9 +295,12 @@ bool Session::compileInput(StringRef Name, StringRef Src, warmcc_result &R,
       discardFailed(TU, File);
     return false;
   }
+  Timer.phase("codegen");
   Consumer->replayAll();
   bool Emitted = emit(R);
+  Timer.phase("diags");
   Diags->takeInto(R);
+  Timer.end(R.object.size());
   if (!Emitted) {
     CI->getDiagnostics().Reset(/*soft=*/true);
     removeFromLookup(TU);

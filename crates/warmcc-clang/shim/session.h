@@ -4,6 +4,7 @@
 #define WARMCC_SESSION_H
 
 #include "linkage.h"
+#include "phase_timer.h"
 #include "result.h"
 #include "warmcc_shim.h"
 
@@ -67,6 +68,7 @@ private:
   BufferingConsumer *Consumer = nullptr;
   Collector *Diags = nullptr;
   SymbolLedger Ledger;
+  PhaseTimer Timer;
   std::vector<Snippet> Snippets;
   unsigned Inputs = 0;
   unsigned Objects = 0;
