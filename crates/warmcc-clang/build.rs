@@ -14,6 +14,7 @@ const SHIM_SOURCES: &[&str] = &[
     "shim/pch.cpp",
     "shim/phase_timer.cpp",
     "shim/session.cpp",
+    "shim/shipped_decls.cpp",
     "shim/undo_check.cpp",
 ];
 

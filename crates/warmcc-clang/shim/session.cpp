@@ -5,6 +5,7 @@
 #include "buffering_consumer.h"
 #include "diagnostics.h"
 #include "phase_timer.h"
+#include "shipped_decls.h"
 #include "undo_check.h"
 
 #include "clang/AST/ASTContext.h"
@@ -135,6 +136,12 @@ std::unique_ptr<Session> Session::create(const warmcc_session_options &O, warmcc
   // code generator only once the reader knows its consumer.
   if (ExternalASTSource *Ext = Ci.getASTContext().getExternalSource())
     Ext->StartTranslationUnit(S->Consumer);
+  // After Sema exists: the PCH reader has registered itself with Sema, which keeps using it
+  // directly; only the ASTContext (where code generation asks) sees the wrapper.
+  if (S->Ledger.dedup()) {
+    S->Shipped = ShippedDecls::install(Ci.getASTContext());
+    S->Ledger.setShippedDecls(S->Shipped.get());
+  }
 
   llvm::StringRef Prelude(O.prelude ? O.prelude : "", O.prelude ? O.prelude_len : 0);
   TranslationUnitDecl *TU = nullptr;
@@ -339,6 +346,13 @@ bool Session::undo(unsigned N, std::string &Why) {
     Snippet &Last = Snippets.back();
     removeFromLookup(Last.TU);
     Ledger.forgetFrom(Last.Object);
+    if (Shipped) {
+      // The code generator forgets functions it was told live elsewhere; make them known again
+      // so the next snippet that uses one generates it.
+      for (const FunctionDecl *FD : Shipped->forgetFrom(Last.Object))
+        if (const FunctionDecl *Def = FD->getDefinition())
+          Consumer->gen().HandleTopLevelDecl(DeclGroupRef(const_cast<FunctionDecl *>(Def)));
+    }
     Snippets.pop_back();
   }
   return true;

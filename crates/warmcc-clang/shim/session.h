@@ -8,6 +8,7 @@
 #include "result.h"
 #include "warmcc_shim.h"
 
+#include "llvm/ADT/IntrusiveRefCntPtr.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
@@ -30,6 +31,7 @@ namespace warmcc {
 class BufferingConsumer;
 class Collector;
 class IncrementalAction;
+class ShippedDecls;
 
 class Session {
 public:
@@ -68,6 +70,8 @@ private:
   BufferingConsumer *Consumer = nullptr;
   Collector *Diags = nullptr;
   SymbolLedger Ledger;
+  // Dedup with a PCH: functions earlier objects define are not generated again.
+  llvm::IntrusiveRefCntPtr<ShippedDecls> Shipped;
   PhaseTimer Timer;
   std::vector<Snippet> Snippets;
   unsigned Inputs = 0;
