@@ -12,7 +12,9 @@ const SHIM_SOURCES: &[&str] = &[
     "shim/diagnostics.cpp",
     "shim/linkage.cpp",
     "shim/pch.cpp",
+    "shim/phase_timer.cpp",
     "shim/session.cpp",
+    "shim/shipped_decls.cpp",
     "shim/undo_check.cpp",
 ];
 

@@ -1,6 +1,9 @@
 // Symbol bookkeeping across a session's objects.
 #include "linkage.h"
 
+#include "shipped_decls.h"
+
+#include "clang/AST/Decl.h"
 #include "clang/CodeGen/ModuleBuilder.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/IR/Constants.h"
@@ -138,6 +141,7 @@ void removeDeadLocals(Module &M) {
 } // namespace
 
 void SymbolLedger::prepare(Module &M, clang::CodeGenerator &Gen) {
+  Pending.clear();
   // Internal definitions tied to a declaration get one external name, so every object shares the
   // first object's copy (a namespace-scope static counter keeps one value).
   std::vector<std::pair<GlobalValue *, std::string>> Renames;
@@ -169,8 +173,20 @@ void SymbolLedger::prepare(Module &M, clang::CodeGenerator &Gen) {
     if (!isDuplicateOk(GV) || Dedup)
       Drop.push_back(&GV);
   }
-  if (Drop.empty())
+  if (!Drop.empty())
+    dropShipped(M, Drop);
+  if (!Decls)
     return;
+  for (Function &F : M) {
+    if (F.isDeclaration() || !F.hasLinkOnceODRLinkage() || !F.hasName())
+      continue;
+    const auto *FD = dyn_cast_or_null<clang::FunctionDecl>(Gen.GetDeclForMangledName(F.getName()));
+    if (ShippedDecls::eligible(FD))
+      Pending.push_back({FD, F.getName().str()});
+  }
+}
+
+void SymbolLedger::dropShipped(Module &M, const std::vector<GlobalValue *> &Drop) {
   std::vector<GlobalVariable *> Vars;
   for (GlobalValue *GV : Drop)
     if (auto *V = dyn_cast<GlobalVariable>(GV))
@@ -214,6 +230,12 @@ void SymbolLedger::record(StringRef Object, char GlobalPrefix, unsigned Index) {
     if (Shipped.try_emplace(N, Index).second)
       PerObject[Index].push_back(N.str());
   }
+  for (const Candidate &C : Pending) {
+    auto It = Shipped.find(C.Name);
+    if (It != Shipped.end())
+      Decls->add(C.FD, It->second);
+  }
+  Pending.clear();
 }
 
 void SymbolLedger::forgetFrom(unsigned Index) {

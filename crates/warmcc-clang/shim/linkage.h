@@ -11,13 +11,17 @@
 #include <vector>
 
 namespace llvm {
+class GlobalValue;
 class Module;
-}
+} // namespace llvm
 namespace clang {
 class CodeGenerator;
-}
+class FunctionDecl;
+} // namespace clang
 
 namespace warmcc {
+
+class ShippedDecls;
 
 class SymbolLedger {
 public:
@@ -29,13 +33,26 @@ public:
   void record(llvm::StringRef Object, char GlobalPrefix, unsigned Index);
   // Forgets what objects Index and later defined (they were undone).
   void forgetFrom(unsigned Index);
+  // Dedup: also tell Decls which functions the objects define, so later snippets do not
+  // generate them at all.
+  void setShippedDecls(ShippedDecls *D) { Decls = D; }
+  bool dedup() const { return Dedup; }
 
 private:
+  void dropShipped(llvm::Module &M, const std::vector<llvm::GlobalValue *> &Drop);
+
+  struct Candidate {
+    const clang::FunctionDecl *FD;
+    std::string Name;
+  };
   std::string Suffix;
   bool Dedup;
   llvm::StringSet<> Promoted;
   llvm::StringMap<unsigned> Shipped;
   std::vector<std::vector<std::string>> PerObject;
+  ShippedDecls *Decls = nullptr;
+  // Functions the module being prepared defines for ShippedDecls, confirmed by record().
+  std::vector<Candidate> Pending;
 };
 
 } // namespace warmcc

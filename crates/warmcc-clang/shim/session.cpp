@@ -4,6 +4,8 @@
 
 #include "buffering_consumer.h"
 #include "diagnostics.h"
+#include "phase_timer.h"
+#include "shipped_decls.h"
 #include "undo_check.h"
 
 #include "clang/AST/ASTContext.h"
@@ -134,6 +136,12 @@ std::unique_ptr<Session> Session::create(const warmcc_session_options &O, warmcc
   // code generator only once the reader knows its consumer.
   if (ExternalASTSource *Ext = Ci.getASTContext().getExternalSource())
     Ext->StartTranslationUnit(S->Consumer);
+  // After Sema exists: the PCH reader has registered itself with Sema, which keeps using it
+  // directly; only the ASTContext (where code generation asks) sees the wrapper.
+  if (S->Ledger.dedup()) {
+    S->Shipped = ShippedDecls::install(Ci.getASTContext());
+    S->Ledger.setShippedDecls(S->Shipped.get());
+  }
 
   llvm::StringRef Prelude(O.prelude ? O.prelude : "", O.prelude ? O.prelude_len : 0);
   TranslationUnitDecl *TU = nullptr;
@@ -180,6 +188,7 @@ bool Session::parse(StringRef Name, StringRef Src, TranslationUnitDecl *&TU, uns
     S.ActOnTranslationUnitScope(P->getCurScope());
   }
 
+  Timer.phase("parse");
   Consumer->startBuffering();
   Parser::DeclGroupPtrTy ADecl;
   Sema::ModuleImportState ImportState;
@@ -190,6 +199,7 @@ bool Session::parse(StringRef Name, StringRef Src, TranslationUnitDecl *&TU, uns
   }
   // Instantiations run even when the snippet failed: a declaration marked as instantiated but
   // never given a body would leave later objects with undefined references.
+  Timer.phase("instantiate");
   LocalInstantiations.perform();
   GlobalInstantiations.perform();
 
@@ -206,12 +216,16 @@ bool Session::emit(warmcc_result &R) {
   DiagnosticsEngine &DE = Ci.getDiagnostics();
   ASTContext &C = Ci.getASTContext();
   CodeGenerator &Gen = Consumer->gen();
+  Timer.phase("deferred");
   Consumer->HandleTranslationUnit(C);
   std::unique_ptr<llvm::Module> M(Gen.ReleaseModule());
   Gen.StartModule("warmcc_" + std::to_string(Objects + 1), *LLVMCtx);
   if (DE.hasErrorOccurred() || !M)
     return false;
+  Timer.phase("ledger");
   Ledger.prepare(*M, Gen);
+  Timer.noteModule(*M);
+  Timer.phase("backend");
   llvm::SmallVector<char, 0> Buf;
   EmitBackendOutput(DE, Ci.getHeaderSearchOpts(), Ci.getCodeGenOpts(), Ci.getTargetOpts(),
                     Ci.getLangOpts(), C.getTargetInfo().getDataLayoutString(), M.get(),
@@ -220,6 +234,7 @@ bool Session::emit(warmcc_result &R) {
   if (DE.hasErrorOccurred())
     return false;
   R.object.assign(Buf.begin(), Buf.end());
+  Timer.phase("record");
   Ledger.record(R.object, M->getDataLayout().getGlobalPrefix(), Objects);
   ++Objects;
   return true;
@@ -277,6 +292,8 @@ void Session::removeFromLookup(TranslationUnitDecl *TU) {
 bool Session::compileInput(StringRef Name, StringRef Src, warmcc_result &R,
                            TranslationUnitDecl *&TU) {
   Diags->clear();
+  Timer.begin(Name);
+  Timer.phase("enter");
   unsigned File = 0;
   bool Parsed = parse(Name, Src, TU, File);
   if (!Parsed) {
@@ -285,9 +302,12 @@ bool Session::compileInput(StringRef Name, StringRef Src, warmcc_result &R,
       discardFailed(TU, File);
     return false;
   }
+  Timer.phase("codegen");
   Consumer->replayAll();
   bool Emitted = emit(R);
+  Timer.phase("diags");
   Diags->takeInto(R);
+  Timer.end(R.object.size());
   if (!Emitted) {
     CI->getDiagnostics().Reset(/*soft=*/true);
     removeFromLookup(TU);
@@ -326,6 +346,13 @@ bool Session::undo(unsigned N, std::string &Why) {
     Snippet &Last = Snippets.back();
     removeFromLookup(Last.TU);
     Ledger.forgetFrom(Last.Object);
+    if (Shipped) {
+      // The code generator forgets functions it was told live elsewhere; make them known again
+      // so the next snippet that uses one generates it.
+      for (const FunctionDecl *FD : Shipped->forgetFrom(Last.Object))
+        if (const FunctionDecl *Def = FD->getDefinition())
+          Consumer->gen().HandleTopLevelDecl(DeclGroupRef(const_cast<FunctionDecl *>(Def)));
+    }
     Snippets.pop_back();
   }
   return true;

@@ -4,9 +4,11 @@
 #define WARMCC_SESSION_H
 
 #include "linkage.h"
+#include "phase_timer.h"
 #include "result.h"
 #include "warmcc_shim.h"
 
+#include "llvm/ADT/IntrusiveRefCntPtr.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
@@ -29,6 +31,7 @@ namespace warmcc {
 class BufferingConsumer;
 class Collector;
 class IncrementalAction;
+class ShippedDecls;
 
 class Session {
 public:
@@ -67,6 +70,9 @@ private:
   BufferingConsumer *Consumer = nullptr;
   Collector *Diags = nullptr;
   SymbolLedger Ledger;
+  // Dedup with a PCH: functions earlier objects define are not generated again.
+  llvm::IntrusiveRefCntPtr<ShippedDecls> Shipped;
+  PhaseTimer Timer;
   std::vector<Snippet> Snippets;
   unsigned Inputs = 0;
   unsigned Objects = 0;

@@ -137,3 +137,42 @@ fn undo_works_where_sound_and_refuses_otherwise() {
     link(&paths, common::snippets::MAIN, "", &exe);
     assert_eq!(run(&exe, ""), "21\n");
 }
+
+#[test]
+fn dedup_undo_brings_back_code_later_snippets_need() {
+    if !have_libclang("dedup_undo_brings_back_code_later_snippets_need") {
+        return;
+    }
+    // With dedup, the code generator is told that template code an earlier object defines lives
+    // there; undoing that object must make the code generated again where it is used.
+    let mut opts = options("");
+    opts.dedup = true;
+    let (mut s, prelude) = stl_session(&opts);
+    let mut objects = vec![prelude];
+    let uses = |name: &str| {
+        format!(
+            "long {name}() {{ std::vector<long> v(4); std::iota(v.begin(), v.end(), 1); \
+             return std::accumulate(v.begin(), v.end(), 0L); }}"
+        )
+    };
+    ok(&mut s, "a", &uses("first"), &mut objects);
+    ok(&mut s, "b", &uses("second"), &mut objects);
+    assert!(
+        objects[2].len() < objects[1].len(),
+        "the second object should only reference the template code"
+    );
+    s.undo(2).expect("undo of new definitions");
+    objects.truncate(1);
+    ok(&mut s, "c", &uses("third"), &mut objects);
+    ok(
+        &mut s,
+        "run",
+        "void run_all() { std::cout << third() << '\\n'; }",
+        &mut objects,
+    );
+    let dir = fresh_dir("dedup-undo");
+    let paths = write_objects(&dir, &objects);
+    let exe = dir.join("prog");
+    link(&paths, common::snippets::MAIN, "", &exe);
+    assert_eq!(run(&exe, ""), "10\n");
+}
