@@ -96,29 +96,60 @@ async fn wrap_connection(state: Arc<State>, mut stream: UnixStream) {
 }
 
 /// Serves the build socket on plain threads: a build is blocking work from start to end, and
-/// a no-op build is over in well under a millisecond, so every hand-off between an async task
-/// and a blocking thread would be a large part of its cost.
+/// a no-op build is over in well under a millisecond, so every hand-off between threads (each
+/// a wake-up, costly on an idle virtual machine) would be a large part of its cost. Idle
+/// threads wait in `accept` themselves, and the one that gets a connection serves it; another
+/// is started whenever none would be left waiting.
 pub fn serve_builds(state: Arc<State>, listener: std::os::unix::net::UnixListener) {
-    let spawned = std::thread::Builder::new()
-        .name("build-socket".into())
-        .spawn(move || {
-            for conn in listener.incoming() {
-                match conn {
-                    Ok(stream) => {
-                        let st = state.clone();
-                        let spawned = std::thread::Builder::new()
-                            .name("build".into())
-                            .spawn(move || build_connection(st, stream));
-                        if let Err(e) = spawned {
-                            tracing::warn!(error = %e, "cannot start a build thread");
-                        }
+    let pool = Arc::new(Acceptors {
+        listener,
+        idle: std::sync::atomic::AtomicUsize::new(0),
+    });
+    pool.spawn(state);
+}
+
+/// The threads accepting on the build socket.
+struct Acceptors {
+    listener: std::os::unix::net::UnixListener,
+    idle: std::sync::atomic::AtomicUsize,
+}
+
+/// Threads kept waiting in `accept` at most (more exit after their build).
+const MAX_IDLE_ACCEPTORS: usize = 2;
+
+impl Acceptors {
+    fn spawn(self: &Arc<Self>, state: Arc<State>) {
+        let pool = self.clone();
+        pool.idle.fetch_add(1, Ordering::SeqCst);
+        let spawned = std::thread::Builder::new()
+            .name("build".into())
+            .spawn(move || pool.run(state));
+        if let Err(e) = spawned {
+            self.idle.fetch_sub(1, Ordering::SeqCst);
+            tracing::error!(error = %e, "cannot start a build-socket thread");
+        }
+    }
+
+    fn run(self: Arc<Self>, state: Arc<State>) {
+        loop {
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    // Leave a thread waiting for the next client before serving this one.
+                    if self.idle.fetch_sub(1, Ordering::SeqCst) == 1 {
+                        self.spawn(state.clone());
                     }
-                    Err(e) => tracing::warn!(error = %e, "build socket accept failed"),
+                    build_connection(state.clone(), stream);
+                    if self.idle.load(Ordering::SeqCst) >= MAX_IDLE_ACCEPTORS {
+                        return;
+                    }
+                    self.idle.fetch_add(1, Ordering::SeqCst);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "build socket accept failed");
+                    std::thread::sleep(std::time::Duration::from_millis(10));
                 }
             }
-        });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot serve the build socket");
+        }
     }
 }
 

@@ -1,36 +1,43 @@
-//! The file watcher: one inotify instance (through notify) whose events become numbered
-//! changes, so a build re-checks only the paths that changed instead of stat'ing every input.
+//! The file watcher: inotify, whose events become numbered changes, so a build re-checks only
+//! the paths that changed instead of stat'ing every input.
 //!
-//! Every change and every new watch takes the next generation number. A build first syncs (a
-//! cookie file written into a watched directory comes back as an event, so every earlier event
-//! has been seen; the idea is watchman's) and takes the current generation as its snapshot.
-//! A build-log entry verified at snapshot `g`, all of whose paths were watched since before `g`,
-//! is still valid exactly when none of its paths changed after `g`.
+//! Every change and every new watch takes the next generation number. The kernel queues an
+//! event inside the very system call that changes a file, so a build that reads the queue dry
+//! when it starts has seen every change made before it was asked for, with no thread to wake
+//! and no cookie to wait for (the round trip that dominated a no-op build). It takes the
+//! current generation as its snapshot: a build-log entry verified at snapshot `g`, all of whose
+//! paths were watched since before `g`, is still valid exactly when none of its paths changed
+//! after `g`. Linux only; elsewhere the watcher is inactive and builds stat every input.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use notify::event::{EventKind, ModifyKind};
-use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
+use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask};
 
-/// Name prefix of the cookie files used to sync with the event queue.
-const COOKIE_PREFIX: &str = ".warmcc-cookie-";
-/// How long a sync waits for its cookie before giving up (then nothing is trusted).
-const SYNC_TIMEOUT: Duration = Duration::from_secs(2);
 /// Paths remembered before the oldest are forgotten (and everything older is re-checked).
 const MAX_CHANGED: usize = 200_000;
 /// Structural changes (files created, removed, renamed) remembered.
 const MAX_STRUCTURAL: usize = 20_000;
+/// What a watch reports: changes of content, metadata and directory entries (not reads).
+const MASK: WatchMask = WatchMask::MODIFY
+    .union(WatchMask::ATTRIB)
+    .union(WatchMask::CLOSE_WRITE)
+    .union(WatchMask::CREATE)
+    .union(WatchMask::DELETE)
+    .union(WatchMask::DELETE_SELF)
+    .union(WatchMask::MOVED_FROM)
+    .union(WatchMask::MOVED_TO)
+    .union(WatchMask::MOVE_SELF);
 
 /// The changes seen so far.
 #[derive(Default)]
 struct Log {
     /// The latest generation handed out.
     seq: u64,
-    /// The generation of the latest change (not counting cookies or new watches).
+    /// The generation of the latest change (not counting new watches).
     last_change: u64,
     /// Changes at or before this generation may have been missed (queue overflow, trimming).
     floor: u64,
@@ -42,8 +49,6 @@ struct Log {
     dirs: HashMap<PathBuf, u64>,
     /// Trees watched recursively → generation at which their watch was added.
     trees: Vec<(PathBuf, u64)>,
-    /// Cookies that came back.
-    cookies: HashSet<PathBuf>,
 }
 
 impl Log {
@@ -94,17 +99,19 @@ impl Log {
     }
 }
 
-struct Shared {
-    log: Mutex<Log>,
-    cond: Condvar,
+/// The inotify instance and what each of its watches is.
+struct Kernel {
+    inotify: Inotify,
+    /// Watch → its directory and whether new subdirectories get watched too.
+    wds: HashMap<WatchDescriptor, (PathBuf, bool)>,
 }
 
 /// The daemon's file watcher (inactive when inotify is unavailable: then nothing is trusted
 /// and builds stat every input, as without it).
 pub struct Watcher {
-    shared: Arc<Shared>,
-    inner: Mutex<Option<RecommendedWatcher>>,
-    cookie_seq: AtomicU64,
+    /// Locked first when both are needed.
+    kernel: Mutex<Option<Kernel>>,
+    log: Mutex<Log>,
 }
 
 /// What a build may trust, fixed at its start.
@@ -115,97 +122,54 @@ pub struct Snapshot {
 }
 
 impl Watcher {
-    /// Starts the watcher thread; on failure the watcher stays inactive.
+    /// Opens an inotify instance; on failure the watcher stays inactive.
     pub fn new() -> Watcher {
-        let shared = Arc::new(Shared {
-            log: Mutex::new(Log::default()),
-            cond: Condvar::new(),
-        });
-        let sink = shared.clone();
-        let inner = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            let mut log = sink.log.lock().unwrap_or_else(|p| p.into_inner());
-            match res {
-                Ok(ev) if ev.need_rescan() => {
-                    log.floor = log.bump();
-                }
-                // Reads (opening a directory to list it, a header to hash it) change nothing;
-                // a write shows up as a modification as well.
-                Ok(ev) if matches!(ev.kind, EventKind::Access(_)) => {}
-                Ok(ev) => {
-                    let structural = matches!(
-                        ev.kind,
-                        EventKind::Create(_)
-                            | EventKind::Remove(_)
-                            | EventKind::Modify(ModifyKind::Name(_))
-                            | EventKind::Any
-                            | EventKind::Other
-                    );
-                    for p in ev.paths {
-                        let cookie = p
-                            .file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with(COOKIE_PREFIX));
-                        if cookie {
-                            log.cookies.insert(p);
-                        } else {
-                            log.change(p, structural);
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "file watcher error; re-checking everything");
-                    log.floor = log.bump();
-                }
-            }
-            drop(log);
-            sink.cond.notify_all();
-        });
-        let inner = match inner {
-            Ok(w) => Some(w),
+        let kernel = match Inotify::init() {
+            Ok(inotify) => Some(Kernel {
+                inotify,
+                wds: HashMap::new(),
+            }),
             Err(e) => {
                 tracing::warn!(error = %e, "no file watcher: builds will stat every input");
                 None
             }
         };
         Watcher {
-            shared,
-            inner: Mutex::new(inner),
-            cookie_seq: AtomicU64::new(0),
+            kernel: Mutex::new(kernel),
+            log: Mutex::new(Log::default()),
         }
     }
 
+    fn kernel(&self) -> MutexGuard<'_, Option<Kernel>> {
+        self.kernel.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn log(&self) -> MutexGuard<'_, Log> {
-        self.shared.log.lock().unwrap_or_else(|p| p.into_inner())
+        self.log.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether changes are being watched at all.
     pub fn active(&self) -> bool {
-        self.inner.lock().map(|w| w.is_some()).unwrap_or(false)
+        self.kernel().is_some()
     }
 
     /// Watches `dir` (recursively with `tree`); returns whether it is watched now.
     pub fn watch(&self, dir: &Path, tree: bool) -> bool {
         {
             let log = self.log();
-            let known = if tree {
-                log.trees.iter().any(|(t, _)| dir.starts_with(t))
-            } else {
-                log.dirs.contains_key(dir) || log.trees.iter().any(|(t, _)| dir.starts_with(t))
-            };
+            let known = log.trees.iter().any(|(t, _)| dir.starts_with(t))
+                || !tree && log.dirs.contains_key(dir);
             if known {
                 return true;
             }
         }
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(w) = inner.as_mut() else {
+        let mut kernel = self.kernel();
+        let Some(k) = kernel.as_mut() else {
             return false;
         };
-        let mode = if tree {
-            RecursiveMode::Recursive
-        } else {
-            RecursiveMode::NonRecursive
-        };
-        if let Err(e) = w.watch(dir, mode) {
+        // Events already queued predate the watch's generation: take them first.
+        k.drain(&mut self.log());
+        if let Err(e) = k.add(dir, tree) {
             tracing::debug!(dir = %dir.display(), error = %e, "cannot watch");
             return false;
         }
@@ -221,49 +185,14 @@ impl Watcher {
         true
     }
 
-    /// Waits until every event that happened before this call has been seen, using a cookie
-    /// file in `dir` (which must be watched). `None` when the watcher cannot vouch for that.
-    pub fn sync(&self, dir: &Path) -> Option<Snapshot> {
-        if !self.active() {
-            return None;
-        }
-        let n = self.cookie_seq.fetch_add(1, Ordering::Relaxed);
-        let cookie = dir.join(format!("{COOKIE_PREFIX}{}-{n}", std::process::id()));
-        if std::fs::write(&cookie, b"").is_err() {
-            // A new directory: watch it ourselves, before the cookie, rather than rely on a
-            // recursive watch catching up with its creation.
-            std::fs::create_dir_all(dir).ok()?;
-            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            inner
-                .as_mut()?
-                .watch(dir, RecursiveMode::NonRecursive)
-                .ok()?;
-            drop(inner);
-            std::fs::write(&cookie, b"").ok()?;
-        }
-        let deadline = Instant::now() + SYNC_TIMEOUT;
+    /// Reads every queued event: afterwards, every change made before this call has been
+    /// seen. `None` when the watcher cannot vouch for that.
+    pub fn sync(&self) -> Option<Snapshot> {
+        let mut kernel = self.kernel();
+        let k = kernel.as_mut()?;
         let mut log = self.log();
-        let seen = loop {
-            if log.cookies.remove(&cookie) {
-                break true;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break false;
-            }
-            log = match self.shared.cond.wait_timeout(log, left) {
-                Ok((l, _)) => l,
-                Err(p) => p.into_inner().0,
-            };
-        };
-        let snap = Snapshot { gen: log.seq };
-        drop(log);
-        let _ = std::fs::remove_file(&cookie);
-        if !seen {
-            tracing::warn!(cookie = %cookie.display(), "the file watcher did not answer in time");
-            return None;
-        }
-        Some(snap)
+        k.drain(&mut log);
+        Some(Snapshot { gen: log.seq })
     }
 
     /// A view for checking paths against what changed, taken under the lock once.
@@ -274,15 +203,157 @@ impl Watcher {
     /// Waits up to `timeout` for any change after generation `after`; returns the latest
     /// generation.
     pub fn wait_change(&self, after: u64, timeout: Duration) -> u64 {
-        let log = self.log();
-        if log.seq > after {
-            return log.seq;
-        }
-        match self.shared.cond.wait_timeout(log, timeout) {
-            Ok((l, _)) => l.seq,
-            Err(p) => p.into_inner().0.seq,
+        let deadline = Instant::now() + timeout;
+        loop {
+            let fd = {
+                let mut kernel = self.kernel();
+                let Some(k) = kernel.as_mut() else {
+                    std::thread::sleep(timeout);
+                    return self.log().seq;
+                };
+                let mut log = self.log();
+                k.drain(&mut log);
+                if log.seq > after {
+                    return log.seq;
+                }
+                k.inotify.as_raw_fd()
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return self.log().seq;
+            }
+            let mut pfd = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd; the descriptor stays open as long as the watcher.
+            unsafe { libc::poll(&mut pfd, 1, left.as_millis().max(1) as libc::c_int) };
         }
     }
+}
+
+impl Kernel {
+    /// Adds a watch on `dir`, and with `tree` on every directory below it.
+    fn add(&mut self, dir: &Path, tree: bool) -> std::io::Result<()> {
+        let wd = self.inotify.watches().add(dir, MASK)?;
+        self.wds.insert(wd, (dir.to_path_buf(), tree));
+        if tree {
+            for sub in subdirs(dir) {
+                if let Ok(wd) = self.inotify.watches().add(&sub, MASK) {
+                    self.wds.insert(wd, (sub, true));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves every queued event into the log.
+    fn drain(&mut self, log: &mut Log) {
+        let mut buf = [0u8; 16384];
+        loop {
+            let events = match self.inotify.read_events(&mut buf) {
+                Ok(events) => events,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read file events; re-checking everything");
+                    log.floor = log.bump();
+                    return;
+                }
+            };
+            let mut new_dirs = Vec::new();
+            for ev in events {
+                if ev.mask.contains(EventMask::Q_OVERFLOW) {
+                    log.floor = log.bump();
+                    continue;
+                }
+                let Some((dir, tree)) = self.wds.get(&ev.wd).cloned() else {
+                    continue;
+                };
+                if ev.mask.contains(EventMask::IGNORED) {
+                    self.wds.remove(&ev.wd);
+                    continue;
+                }
+                // A watched directory moved: its watches now report under stale paths, so
+                // nothing seen so far can be trusted.
+                if ev.mask.contains(EventMask::MOVE_SELF)
+                    || ev.mask.contains(EventMask::ISDIR | EventMask::MOVED_FROM)
+                {
+                    log.floor = log.bump();
+                }
+                let path = match ev.name {
+                    Some(name) => dir.join(name),
+                    None => dir,
+                };
+                let structural = ev.mask.intersects(
+                    EventMask::CREATE
+                        | EventMask::DELETE
+                        | EventMask::MOVED_FROM
+                        | EventMask::MOVED_TO
+                        | EventMask::DELETE_SELF
+                        | EventMask::MOVE_SELF,
+                );
+                if tree
+                    && ev.mask.contains(EventMask::ISDIR)
+                    && ev.mask.intersects(EventMask::CREATE | EventMask::MOVED_TO)
+                {
+                    new_dirs.push(path.clone());
+                }
+                log.change(path, structural);
+            }
+            // A new directory in a watched tree: watch it, and count what it already holds as
+            // created (it may have been filled before the watch existed).
+            for d in new_dirs {
+                if let Ok(wd) = self.inotify.watches().add(&d, MASK) {
+                    self.wds.insert(wd, (d.clone(), true));
+                }
+                for sub in subdirs(&d) {
+                    if let Ok(wd) = self.inotify.watches().add(&sub, MASK) {
+                        self.wds.insert(wd, (sub, true));
+                    }
+                }
+                for p in walk_files(&d) {
+                    log.change(p, true);
+                }
+            }
+        }
+    }
+}
+
+/// Every directory below `dir` (not following symlinks).
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                out.push(e.path());
+                stack.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+/// Every entry below `dir`.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(e.path());
+            }
+            out.push(e.path());
+        }
+    }
+    out
 }
 
 impl Default for Watcher {
@@ -368,10 +439,10 @@ mod tests {
         std::fs::write(&file, "x").unwrap();
         let w = Watcher::new();
         assert!(w.watch(&root, true));
-        let s1 = w.sync(&root).expect("sync");
+        let s1 = w.sync().expect("sync");
         assert!(w.view().unchanged(&file, s1.gen));
         std::fs::write(&file, "y").unwrap();
-        let s2 = w.sync(&root).expect("sync");
+        let s2 = w.sync().expect("sync");
         let v = w.view();
         assert!(!v.unchanged(&file, s1.gen), "the write must be seen");
         assert!(v.unchanged(&file, s2.gen));
@@ -387,9 +458,9 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         let w = Watcher::new();
         assert!(w.watch(&root, true));
-        let s1 = w.sync(&root).expect("sync");
+        let s1 = w.sync().expect("sync");
         std::fs::write(root.join("new.c"), "int x;").unwrap();
-        let s2 = w.sync(&root).expect("sync");
+        let s2 = w.sync().expect("sync");
         let v = w.view();
         assert!(v.structure_changed(s1.gen, |p| p.starts_with(&root)));
         assert!(!v.structure_changed(s2.gen, |p| p.starts_with(&root)));
@@ -410,12 +481,12 @@ mod tests {
         std::fs::create_dir(&sub).unwrap();
         let w = Watcher::new();
         assert!(w.watch(&root, true));
-        let s1 = w.sync(&root).expect("sync");
+        let s1 = w.sync().expect("sync");
         let other = tempfile::tempdir().unwrap();
         let odir = other.path().canonicalize().unwrap();
         assert!(w.watch(&odir, false));
         assert!(!w.view().unchanged(&odir.join("x.h"), s1.gen));
-        let s2 = w.sync(&root).expect("sync");
+        let s2 = w.sync().expect("sync");
         assert!(w.view().unchanged(&odir.join("x.h"), s2.gen));
     }
 }

@@ -274,7 +274,7 @@ mod tests {
         let w = Watcher::new();
         assert!(w.watch(&root, true));
         let none = HashSet::new();
-        let s1 = w.sync(&root).unwrap();
+        let s1 = w.sync().unwrap();
         let at = |snapshot, written| Watched {
             watcher: &w,
             snapshot,
@@ -289,7 +289,7 @@ mod tests {
             Some(&at(s1, &none)),
         );
 
-        let s2 = w.sync(&root).unwrap();
+        let s2 = w.sync().unwrap();
         assert!(log.up_to_date(&output, "cmd", &hash, Some(&at(s2, &none))));
         assert_eq!(log.take_checked(), 0, "nothing changed: nothing stat'ed");
         assert!(!log.up_to_date(&output, "other", &hash, Some(&at(s2, &none))));
@@ -301,7 +301,7 @@ mod tests {
         assert!(!log.up_to_date(&output, "cmd", &hash, Some(&at(s2, &written))));
 
         // Without the written set, the watcher's event is what tells.
-        let s3 = w.sync(&root).unwrap();
+        let s3 = w.sync().unwrap();
         assert!(!log.up_to_date(&output, "cmd", &hash, Some(&at(s3, &none))));
     }
 

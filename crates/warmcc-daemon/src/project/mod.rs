@@ -94,7 +94,7 @@ fn watch_loop(
             vec![build_dir, root.join(".warmcc")]
         };
         // Changes made by the build itself (outputs, logs) are not edits.
-        let mut seen = st.watcher.sync(&root.join(".warmcc")).map_or(0, |s| s.gen);
+        let mut seen = st.watcher.sync().map_or(0, |s| s.gen);
         send(pb::BuildEvent {
             event: Some(pb::build_event::Event::Waiting(format!(
                 "watching {} for changes{} (Ctrl-C to stop)",
@@ -206,11 +206,6 @@ fn profile_of(req: &pb::BuildRequest) -> &str {
     }
 }
 
-/// The directory whose cookie files sync a build with the watcher.
-fn sync_dir(root: &Path) -> PathBuf {
-    root.join(".warmcc")
-}
-
 fn run(
     st: &Arc<State>,
     l: &mut Loaded,
@@ -228,7 +223,7 @@ fn run(
     }
     let t0 = Instant::now();
     let snap: Option<Snapshot> = if st.watcher.watch(&root, true) {
-        st.watcher.sync(&sync_dir(&root))
+        st.watcher.sync()
     } else {
         None
     };
