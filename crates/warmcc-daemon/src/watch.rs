@@ -322,24 +322,15 @@ impl Kernel {
 
 /// Every directory below `dir` (not following symlinks).
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                out.push(e.path());
-                stack.push(e.path());
-            }
-        }
-    }
-    out
+    walk(dir, true)
 }
 
 /// Every entry below `dir`.
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    walk(dir, false)
+}
+
+fn walk(dir: &Path, dirs_only: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -347,10 +338,13 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
             continue;
         };
         for e in entries.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
                 stack.push(e.path());
             }
-            out.push(e.path());
+            if is_dir || !dirs_only {
+                out.push(e.path());
+            }
         }
     }
     out
