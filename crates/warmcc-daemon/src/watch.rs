@@ -45,7 +45,7 @@ struct Log {
     changed: HashMap<PathBuf, u64>,
     /// Files created, removed or renamed, oldest first (they change glob results).
     structural: VecDeque<(u64, PathBuf)>,
-    /// Directory watched non-recursively → generation at which its watch was added.
+    /// Directory with a watch of its own → generation at which the watch was added.
     dirs: HashMap<PathBuf, u64>,
     /// Trees watched recursively → generation at which their watch was added.
     trees: Vec<(PathBuf, u64)>,
@@ -79,18 +79,11 @@ impl Log {
         }
     }
 
-    /// The generation since which `path` has been watched, if it is. A directory's entries
-    /// are watched only by a watch on the directory itself (or a tree holding it).
+    /// The generation since which `path` has been watched, if it is: a file through a watch
+    /// on its directory, a directory's entries only through a watch on the directory itself.
+    /// Only watches that exist count (a directory a build just created gets its watch when
+    /// the next build reads the queue), never the mere fact of lying in a watched tree.
     fn watched_since(&self, path: &Path) -> Option<u64> {
-        if let Some(g) = self
-            .trees
-            .iter()
-            .filter(|(t, _)| path.starts_with(t))
-            .map(|(_, g)| *g)
-            .min()
-        {
-            return Some(g);
-        }
         if let Some(g) = self.dirs.get(path) {
             return Some(*g);
         }
@@ -168,19 +161,15 @@ impl Watcher {
             return false;
         };
         // Events already queued predate the watch's generation: take them first.
-        k.drain(&mut self.log());
-        if let Err(e) = k.add(dir, tree) {
+        let mut log = self.log();
+        k.drain(&mut log);
+        if let Err(e) = k.add(dir, tree, &mut log) {
             tracing::debug!(dir = %dir.display(), error = %e, "cannot watch");
             return false;
         }
-        // The watch exists from the next generation on: whatever was stat'ed before it is
-        // not covered by it.
-        let mut log = self.log();
-        let g = log.bump();
         if tree {
+            let g = log.seq;
             log.trees.push((dir.to_path_buf(), g));
-        } else {
-            log.dirs.insert(dir.to_path_buf(), g);
         }
         true
     }
@@ -234,18 +223,26 @@ impl Watcher {
 }
 
 impl Kernel {
-    /// Adds a watch on `dir`, and with `tree` on every directory below it.
-    fn add(&mut self, dir: &Path, tree: bool) -> std::io::Result<()> {
+    /// Adds a watch on `dir`, and with `tree` on every directory below it. The watches exist
+    /// from the next generation on: whatever was stat'ed before is not covered by them.
+    fn add(&mut self, dir: &Path, tree: bool, log: &mut Log) -> std::io::Result<()> {
+        let g = log.bump();
         let wd = self.inotify.watches().add(dir, MASK)?;
         self.wds.insert(wd, (dir.to_path_buf(), tree));
+        log.dirs.insert(dir.to_path_buf(), g);
         if tree {
             for sub in subdirs(dir) {
-                if let Ok(wd) = self.inotify.watches().add(&sub, MASK) {
-                    self.wds.insert(wd, (sub, true));
-                }
+                self.add_one(sub, g, log);
             }
         }
         Ok(())
+    }
+
+    fn add_one(&mut self, dir: PathBuf, g: u64, log: &mut Log) {
+        if let Ok(wd) = self.inotify.watches().add(&dir, MASK) {
+            self.wds.insert(wd, (dir.clone(), true));
+            log.dirs.insert(dir, g);
+        }
     }
 
     /// Moves every queued event into the log.
@@ -271,7 +268,10 @@ impl Kernel {
                     continue;
                 };
                 if ev.mask.contains(EventMask::IGNORED) {
+                    // The directory is gone (or unmounted): a new one there is not watched.
                     self.wds.remove(&ev.wd);
+                    log.dirs.remove(&dir);
+                    log.change(dir, true);
                     continue;
                 }
                 // A watched directory moved: its watches now report under stale paths, so
@@ -304,13 +304,10 @@ impl Kernel {
             // A new directory in a watched tree: watch it, and count what it already holds as
             // created (it may have been filled before the watch existed).
             for d in new_dirs {
-                if let Ok(wd) = self.inotify.watches().add(&d, MASK) {
-                    self.wds.insert(wd, (d.clone(), true));
-                }
+                let g = log.bump();
+                self.add_one(d.clone(), g, log);
                 for sub in subdirs(&d) {
-                    if let Ok(wd) = self.inotify.watches().add(&sub, MASK) {
-                        self.wds.insert(wd, (sub, true));
-                    }
+                    self.add_one(sub, g, log);
                 }
                 for p in walk_files(&d) {
                     log.change(p, true);
@@ -465,6 +462,29 @@ mod tests {
         assert!(!v.unchanged(Path::new("/nonexistent/x.h"), s2.gen));
         // The directory's own stamp changed with its entries.
         assert!(!v.unchanged(&root, s1.gen));
+    }
+
+    #[test]
+    fn a_directory_made_inside_a_tree_counts_only_once_its_watch_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let w = Watcher::new();
+        assert!(w.watch(&root, true));
+        let out = root.join("build/obj/a.o");
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        std::fs::write(&out, "o").unwrap();
+        // Not yet read from the queue: build/obj has no watch, a.o is not covered.
+        let now = w.view().gen();
+        assert!(!w.view().covered(&out, now));
+        let s = w.sync().unwrap();
+        assert!(w.view().covered(&out, s.gen));
+        std::fs::remove_dir_all(root.join("build")).unwrap();
+        let s2 = w.sync().unwrap();
+        assert!(!w.view().unchanged(&out, s.gen), "the removal is seen");
+        assert!(
+            !w.view().covered(&out, s2.gen),
+            "a removed directory is not watched"
+        );
     }
 
     #[test]

@@ -470,3 +470,21 @@ fn a_build_killed_midway_leaves_nothing_that_passes_for_up_to_date() {
     assert_eq!(app(r), "41\n", "the define's new value is in the program");
     assert_eq!(ran(&ok(&env, r)), 0);
 }
+
+#[test]
+fn clean_right_after_the_first_build_rebuilds_everything() {
+    if skip_without("clang-19") {
+        return;
+    }
+    let env = Env::new();
+    let d = fixture();
+    let r = d.path();
+    ok(&env, r);
+    // The build made build/ and its subdirectories; they were removed before the daemon
+    // looked at them again, so nothing under them may pass for up to date.
+    let out = env.ok_in(r, &["clean"]);
+    assert!(!r.join("build").exists(), "{out:?}");
+    let out = ok(&env, r);
+    assert!(ran(&out) > 0, "{out}");
+    assert_eq!(app(r), "21\n");
+}
