@@ -93,11 +93,15 @@ impl<'a> ProjectExecutor<'a> {
 
     /// Whether an action's outputs are up to date (nothing needs to run).
     pub fn up_to_date(&self, action: &Action) -> bool {
-        let Ok((program, identity)) = self.program(&action.program) else {
-            return false;
-        };
+        self.command_of(action)
+            .is_ok_and(|(_, command)| self.check(action, &command))
+    }
+
+    /// The program an action runs and the hash identifying its command.
+    fn command_of(&self, action: &Action) -> Result<(PathBuf, String), String> {
+        let (program, identity) = self.program(&action.program)?;
         let command = command_hash(&program, &identity, &action.args);
-        self.check(action, &command)
+        Ok((program, command))
     }
 
     fn check(&self, action: &Action, command: &str) -> bool {
@@ -157,27 +161,8 @@ impl<'a> ProjectExecutor<'a> {
         found
     }
 
-    /// Content hashes for the build log: files from the engine's stat-validated hash cache,
-    /// directories by their sorted entry names (so only added or removed files count).
     fn hasher(&self) -> impl Fn(&Path) -> Option<String> + '_ {
-        |p: &Path| {
-            if p.is_dir() {
-                // Hidden entries (warmcc's own .warmcc, editors' swap files) are not headers.
-                let mut names: Vec<_> = std::fs::read_dir(p)
-                    .ok()?
-                    .filter_map(|e| e.ok().map(|e| e.file_name()))
-                    .filter(|n| !n.as_encoded_bytes().starts_with(b"."))
-                    .collect();
-                names.sort();
-                let mut h = blake3::Hasher::new();
-                for n in names {
-                    h.update(n.as_encoded_bytes());
-                    h.update(b"\0");
-                }
-                return Some(h.finalize().to_hex().to_string());
-            }
-            self.st.engine.hash_file(p).ok().flatten().map(hex::encode)
-        }
+        |p: &Path| content_hash(self.st, p)
     }
 
     /// The directories a compile searches for headers: a header appearing in one of them may
@@ -360,7 +345,7 @@ impl<'a> ProjectExecutor<'a> {
 
 impl Executor for ProjectExecutor<'_> {
     fn run(&self, action: &Action) -> Done {
-        let (program, identity) = match self.program(&action.program) {
+        let (program, command) = match self.command_of(action) {
             Ok(p) => p,
             Err(e) => {
                 return Done {
@@ -370,7 +355,6 @@ impl Executor for ProjectExecutor<'_> {
                 }
             }
         };
-        let command = command_hash(&program, &identity, &action.args);
         let out = self.root.join(action.output());
         if self.check(action, &command) {
             return Done {
@@ -387,6 +371,27 @@ impl Executor for ProjectExecutor<'_> {
             ActionKind::Archive | ActionKind::Link => self.tool(action, &program, command),
         }
     }
+}
+
+/// Content hashes for the build log: files from the engine's stat-validated hash cache,
+/// directories by their sorted entry names (so only added or removed files count; hidden ones,
+/// such as warmcc's own .warmcc or editors' swap files, are not headers and do not count).
+pub(super) fn content_hash(st: &State, p: &Path) -> Option<String> {
+    if p.is_dir() {
+        let mut names: Vec<_> = std::fs::read_dir(p)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .filter(|n| !n.as_encoded_bytes().starts_with(b"."))
+            .collect();
+        names.sort();
+        let mut h = blake3::Hasher::new();
+        for n in names {
+            h.update(n.as_encoded_bytes());
+            h.update(b"\0");
+        }
+        return Some(h.finalize().to_hex().to_string());
+    }
+    st.engine.hash_file(p).ok().flatten().map(hex::encode)
 }
 
 /// What identifies a command: the program (path and stamp) and its arguments.

@@ -52,7 +52,8 @@ pub struct Watched<'a> {
     pub watcher: &'a Watcher,
     /// The build's snapshot: every change up to it has been seen.
     pub snapshot: Snapshot,
-    /// Files this build wrote: their events may not have arrived yet, so they are stat'ed.
+    /// Files this build wrote: their events are read only when the next build starts, so
+    /// they are stat'ed.
     pub written: &'a HashSet<PathBuf>,
 }
 
@@ -112,7 +113,7 @@ impl BuildLog {
         let since = view
             .as_ref()
             .and_then(|(v, snap)| Some((v, *snap, e.verified?)));
-        // Files this build wrote are stat'ed: their events may still be on their way.
+        // Files this build wrote are stat'ed: their events are still in the queue.
         let written = |p: &Path| watched.is_some_and(|w| w.written.contains(p));
         let none_written = watched.is_none_or(|w| {
             w.written.is_empty() || !written(output) && !e.inputs.iter().any(|(p, _, _)| written(p))

@@ -45,8 +45,7 @@ pub fn project_status(st: &State) -> Vec<pb::ProjectStatus> {
                     .unwrap_or(0);
                 s.last_summary = Some(last.summary.clone());
                 if let Some(log) = l.log(&last.profile) {
-                    let hash = |p: &Path| st.engine.hash_file(p).ok().flatten().map(hex::encode);
-                    let dirty = log.dirty(&hash);
+                    let dirty = log.dirty(&|p: &Path| super::executor::content_hash(st, p));
                     s.dirty_more = dirty.len().saturating_sub(MAX_DIRTY) as u32;
                     s.dirty = dirty
                         .iter()
