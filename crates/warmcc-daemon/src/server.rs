@@ -105,6 +105,7 @@ pub fn run(paths: Paths, opts: DaemonOptions) -> Result<(), DaemonError> {
         listen: opts.listen.map(|a| a.to_string()),
         watcher: crate::watch::Watcher::new(),
         projects: Default::default(),
+        programs: Default::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -11,6 +11,7 @@ use warmcc_toolchain::Registry;
 use crate::config::Config;
 use crate::paths::Paths;
 use crate::project::loaded::Projects;
+use crate::project::programs::Programs;
 use crate::sessions::SessionManager;
 use crate::stats::Stats;
 use crate::watch::Watcher;
@@ -45,6 +46,8 @@ pub struct State {
     pub watcher: Watcher,
     /// Projects built since the daemon started, kept in memory.
     pub projects: Projects,
+    /// Programs builds run, found once while they stay unchanged.
+    pub programs: Programs,
 }
 
 /// Marks a request in flight until dropped.

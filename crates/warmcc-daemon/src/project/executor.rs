@@ -12,19 +12,43 @@ use std::time::{Duration, Instant};
 
 use warmcc_build::graph::{Action, ActionKind};
 use warmcc_build::schedule::{Done, Executor};
+use warmcc_build::ActionGraph;
 use warmcc_cache::Key;
 use warmcc_proto::v1 as pb;
-use warmcc_toolchain::Lang;
 
-use super::log::{BuildLog, Stamp, Watched};
+use super::log::{BuildLog, Watched};
+use super::programs::Program;
 use crate::fsutil::write_atomic;
 use crate::service::wrap::{self, Fast};
 use crate::state::State;
 use crate::watch::Snapshot;
 
-/// A program as found for this build: its path and identity (path and stamp), cached so that
-/// a build stats each program once.
-type Program = Result<(PathBuf, String), String>;
+/// The command hashes of a graph's actions, kept across builds (hashing every command line was
+/// most of what a no-op build had left to do). A hash holds while its program resolves to the
+/// same file with the same stamp.
+pub struct CommandMemo {
+    graph: Arc<ActionGraph>,
+    slots: Vec<Option<MemoCommand>>,
+}
+
+struct MemoCommand {
+    program: PathBuf,
+    identity: String,
+    hash: String,
+}
+
+impl CommandMemo {
+    /// The memo for `graph`: `earlier` if it was made for this very graph, else an empty one.
+    pub fn for_graph(earlier: Option<CommandMemo>, graph: &Arc<ActionGraph>) -> CommandMemo {
+        match earlier {
+            Some(m) if Arc::ptr_eq(&m.graph, graph) => m,
+            _ => CommandMemo {
+                graph: graph.clone(),
+                slots: (0..graph.actions.len()).map(|_| None).collect(),
+            },
+        }
+    }
+}
 
 /// Executes a project's actions on behalf of one build.
 pub struct ProjectExecutor<'a> {
@@ -40,6 +64,8 @@ pub struct ProjectExecutor<'a> {
     log: Mutex<BuildLog>,
     /// Programs resolved once per build: name → path and identity.
     programs: Mutex<HashMap<String, Program>>,
+    /// Command hashes by action, kept across builds.
+    commands: Mutex<CommandMemo>,
     /// The watcher's snapshot at the start of the build, when it vouches for unchanged paths.
     snapshot: Option<Snapshot>,
     /// Outputs this build wrote (or removed).
@@ -58,6 +84,7 @@ impl<'a> ProjectExecutor<'a> {
         env: Vec<(String, String)>,
         color: bool,
         log: BuildLog,
+        commands: CommandMemo,
         snapshot: Option<Snapshot>,
     ) -> Self {
         ProjectExecutor {
@@ -67,6 +94,7 @@ impl<'a> ProjectExecutor<'a> {
             color,
             log: Mutex::new(log),
             programs: Mutex::new(HashMap::new()),
+            commands: Mutex::new(commands),
             snapshot,
             written: Mutex::new(HashSet::new()),
             tool_us: AtomicU64::new(0),
@@ -74,9 +102,14 @@ impl<'a> ProjectExecutor<'a> {
         }
     }
 
-    /// The build log, once the build is over.
-    pub fn into_log(self) -> BuildLog {
-        self.log.into_inner().unwrap_or_else(|p| p.into_inner())
+    /// The build log and the command hashes, once the build is over.
+    pub fn into_parts(self) -> (BuildLog, CommandMemo) {
+        (
+            self.log.into_inner().unwrap_or_else(|p| p.into_inner()),
+            self.commands
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
     }
 
     fn watched<'w>(&'w self, written: &'w HashSet<PathBuf>) -> Option<Watched<'w>> {
@@ -100,8 +133,22 @@ impl<'a> ProjectExecutor<'a> {
     /// The program an action runs and the hash identifying its command.
     fn command_of(&self, action: &Action) -> Result<(PathBuf, String), String> {
         let (program, identity) = self.program(&action.program)?;
-        let command = command_hash(&program, &identity, &action.args);
-        Ok((program, command))
+        let mut memo = self.commands.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = memo.slots.get_mut(action.id);
+        if let Some(Some(c)) = &slot {
+            if c.program == program && c.identity == identity {
+                return Ok((program, c.hash.clone()));
+            }
+        }
+        let hash = command_hash(&program, &identity, &action.args);
+        if let Some(slot) = slot {
+            *slot = Some(MemoCommand {
+                program: program.clone(),
+                identity,
+                hash: hash.clone(),
+            });
+        }
+        Ok((program, hash))
     }
 
     fn check(&self, action: &Action, command: &str) -> bool {
@@ -114,9 +161,7 @@ impl<'a> ProjectExecutor<'a> {
             .up_to_date(&out, command, &self.hasher(), watched.as_ref())
     }
 
-    /// Finds a program: compilers through the registry (a generic `clang`/`cc` name falls back
-    /// to the newest clang, as `warmcc compile` does), other tools on PATH (`llvm-ar` also as
-    /// `llvm-ar-19`).
+    /// Finds a program, once per build (and across builds while the watcher vouches for it).
     fn program(&self, name: &str) -> Program {
         if let Some(p) = self.programs.lock().ok().and_then(|m| m.get(name).cloned()) {
             return p;
@@ -125,36 +170,14 @@ impl<'a> ProjectExecutor<'a> {
             .env
             .iter()
             .find(|(k, _)| k == "PATH")
-            .map(|(_, v)| std::ffi::OsString::from(v));
-        let reg = &self.st.registry;
-        let found = match name {
-            "clang" | "cc" | "gcc" | "clang++" | "c++" | "g++" => {
-                let lang = if name.ends_with("++") {
-                    Lang::Cxx
-                } else {
-                    Lang::C
-                };
-                reg.find(name, path_env.as_deref())
-                    .or_else(|_| reg.default_for(lang, path_env.as_deref()))
-                    .map(|c| c.path.clone())
-                    .map_err(|e| e.to_string())
-            }
-            _ if name.contains("clang") || name.contains("gcc") || name.contains("g++") => reg
-                .find(name, path_env.as_deref())
-                .map(|c| c.path.clone())
-                .map_err(|e| e.to_string()),
-            _ => {
-                let candidates = [name.to_string(), format!("{name}-19")];
-                candidates
-                    .iter()
-                    .find_map(|n| which(n, path_env.as_deref()))
-                    .ok_or_else(|| format!("`{name}` not found on PATH"))
-            }
-        };
-        let found = found.map(|p| {
-            let identity = format!("{:?}", Stamp::of(&p));
-            (p, identity)
-        });
+            .map(|(_, v)| v.as_str());
+        let found = self.st.programs.find(
+            &self.st.registry,
+            &self.st.watcher,
+            self.snapshot,
+            name,
+            path_env,
+        );
         if let Ok(mut m) = self.programs.lock() {
             m.insert(name.to_string(), found.clone());
         }
@@ -405,17 +428,4 @@ fn command_hash(program: &Path, identity: &str, args: &[String]) -> String {
         h.update(a.as_bytes());
     }
     h.finalize().to_hex().to_string()
-}
-
-fn which(name: &str, path_env: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
-    let path = path_env
-        .map(|p| p.to_os_string())
-        .or_else(|| std::env::var_os("PATH"))?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| {
-            std::fs::metadata(p)
-                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false)
-        })
 }

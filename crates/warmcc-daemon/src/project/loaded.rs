@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use warmcc_build::{ActionGraph, Project};
 use warmcc_proto::v1 as pb;
 
+use super::executor::CommandMemo;
 use super::log::BuildLog;
 use crate::watch::{Snapshot, Watcher};
 
@@ -37,8 +38,10 @@ pub struct Loaded {
     graphs: HashMap<String, Arc<ActionGraph>>,
     /// Build logs by profile (loaded from disk on first use).
     logs: HashMap<String, BuildLog>,
-    /// The compile_commands.json last written.
-    compdb: Option<String>,
+    /// Command hashes by profile.
+    commands: HashMap<String, CommandMemo>,
+    /// The compile_commands.json last written, and the graph it was made from.
+    compdb: Option<(Arc<ActionGraph>, String)>,
     /// The last build, if any since the daemon started.
     pub last: Option<LastBuild>,
     /// Watch-mode clients attached now.
@@ -54,6 +57,7 @@ impl Loaded {
             project: None,
             graphs: HashMap::new(),
             logs: HashMap::new(),
+            commands: HashMap::new(),
             compdb: None,
             last: None,
             watchers: 0,
@@ -119,19 +123,37 @@ impl Loaded {
         self.logs.insert(profile.to_string(), log);
     }
 
+    /// Takes the command hashes of a profile's `graph` out for a build.
+    pub fn take_commands(&mut self, profile: &str, graph: &Arc<ActionGraph>) -> CommandMemo {
+        CommandMemo::for_graph(self.commands.remove(profile), graph)
+    }
+
+    /// Puts command hashes back.
+    pub fn put_commands(&mut self, profile: &str, memo: CommandMemo) {
+        self.commands.insert(profile.to_string(), memo);
+    }
+
     /// The build log of a profile, if it is in memory.
     pub fn log(&self, profile: &str) -> Option<&BuildLog> {
         self.logs.get(profile)
     }
 
-    /// Writes compile_commands.json when it differs from what was last written or is gone.
-    pub fn write_compdb(&mut self, text: String) -> std::io::Result<()> {
+    /// Writes compile_commands.json for `graph` when it differs from what was last written
+    /// or is gone (made anew only when the graph is).
+    pub fn write_compdb(&mut self, graph: &Arc<ActionGraph>) -> std::io::Result<()> {
         let file = self.root.join("compile_commands.json");
-        if self.compdb.as_deref() == Some(text.as_str()) && file.exists() {
+        let same_graph = self
+            .compdb
+            .as_ref()
+            .is_some_and(|(g, _)| Arc::ptr_eq(g, graph));
+        if same_graph && file.exists() {
             return Ok(());
         }
-        crate::fsutil::write_atomic(&file, text.as_bytes())?;
-        self.compdb = Some(text);
+        let text = warmcc_build::compile_commands(graph);
+        if self.compdb.as_ref().is_none_or(|(_, t)| *t != text) || !file.exists() {
+            crate::fsutil::write_atomic(&file, text.as_bytes())?;
+        }
+        self.compdb = Some((graph.clone(), text));
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 mod executor;
 pub mod loaded;
 pub mod log;
+pub mod programs;
 mod status;
 mod trace;
 
@@ -237,13 +238,12 @@ fn run(
     } else {
         graph.needed(&req.target).map_err(|e| e.to_string())?
     };
-    l.write_compdb(warmcc_build::compile_commands(&graph))
-        .map_err(|e| {
-            format!(
-                "cannot write {}: {e}",
-                root.join("compile_commands.json").display()
-            )
-        })?;
+    l.write_compdb(&graph).map_err(|e| {
+        format!(
+            "cannot write {}: {e}",
+            root.join("compile_commands.json").display()
+        )
+    })?;
     if req.progress || req.watch {
         send(pb::BuildEvent {
             event: Some(pb::build_event::Event::Start(pb::BuildStart {
@@ -255,6 +255,7 @@ fn run(
 
     let log_file = log_file(&project, profile);
     let log = l.take_log(profile, &log_file);
+    let commands = l.take_commands(profile, &graph);
     let exec = ProjectExecutor::new(
         st,
         project.root.clone(),
@@ -264,6 +265,7 @@ fn run(
             .collect(),
         req.color,
         log,
+        commands,
         snap,
     );
     let t_prep = t0.elapsed();
@@ -271,7 +273,8 @@ fn run(
     let t_exec = t0.elapsed();
     result.tool_ms = exec.tool_us.load(Ordering::Relaxed) / 1000;
     result.saved_ms = exec.saved_us.load(Ordering::Relaxed) / 1000;
-    let mut log = exec.into_log();
+    let (mut log, commands) = exec.into_parts();
+    l.put_commands(profile, commands);
     result.paths_checked = log.take_checked();
     if let Err(e) = log.save(&log_file) {
         tracing::warn!(file = %log_file.display(), error = %e, "cannot save the build log");
