@@ -79,6 +79,12 @@ fn main() -> ExitCode {
     if let Some(code) = warmcc::wrapper::run_if_wrapper(&args, SUBCOMMANDS) {
         return code;
     }
+    // The no-op build is the hot path: its usual arguments skip clap (and the async runtime).
+    if args.get(1).is_some_and(|a| a == "build") {
+        if let Some(build) = cmd::build::BuildArgs::parse_fast(&args[2..]) {
+            return local(cmd::build::build(&Paths::from_env(), build));
+        }
+    }
     let cli = Cli::parse_from(args);
     let mut paths = Paths::from_env();
     if let Some(s) = cli.socket {
@@ -90,7 +96,6 @@ fn main() -> ExitCode {
         Command::Init(args) => return local(cmd::project::init(args)),
         Command::New(args) => return local(cmd::project::new(args)),
         Command::Check(args) => return local(cmd::project::check(args)),
-        // The no-op build is the hot path: no async runtime unless the daemon must start.
         Command::Build(args) => return local(cmd::build::build(&paths, args)),
         other => other,
     };
