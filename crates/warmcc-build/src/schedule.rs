@@ -1,7 +1,8 @@
 //! Runs an action graph in dependency order on N threads, through an [`Executor`] that knows
 //! how to run one action (this crate does not: compiles go through the daemon's engine).
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,13 @@ pub struct Done {
 pub trait Executor: Sync {
     /// Runs (or skips, or answers from a cache) one action whose dependencies have finished.
     fn run(&self, action: &Action) -> Done;
+
+    /// How long `action` is expected to take, in any unit shared by all actions (the
+    /// scheduler starts the action with the longest expected path to the end of the build
+    /// first, so that no long compile is left to run alone at the end).
+    fn estimate(&self, _action: &Action) -> u64 {
+        1
+    }
 }
 
 /// What the scheduler reports as it goes.
@@ -77,7 +85,8 @@ enum State {
 struct Shared {
     state: Vec<State>,
     missing: Vec<usize>,
-    ready: VecDeque<usize>,
+    /// Ready actions, the longest expected path to the end of the build first.
+    ready: BinaryHeap<(u64, Reverse<usize>)>,
     running: usize,
     finished: usize,
     stop: bool,
@@ -109,11 +118,12 @@ pub fn run(
             }
         }
     }
-    let mut ready = VecDeque::new();
+    let weight = critical_paths(graph, which, &dependents, exec);
+    let mut ready = BinaryHeap::new();
     for &i in which {
         if missing[i] == 0 {
             state[i] = State::Ready;
-            ready.push_back(i);
+            ready.push((weight[i], Reverse(i)));
         }
     }
     let total = which.len();
@@ -130,7 +140,7 @@ pub fn run(
     let wake = Condvar::new();
     std::thread::scope(|scope| {
         for worker in 0..jobs.max(1) {
-            let (shared, wake, dependents) = (&shared, &wake, &dependents);
+            let (shared, wake, dependents, weight) = (&shared, &wake, &dependents, &weight);
             scope.spawn(move || loop {
                 let next = {
                     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
@@ -139,7 +149,7 @@ pub fn run(
                             break None;
                         }
                         if !s.stop {
-                            if let Some(i) = s.ready.pop_front() {
+                            if let Some((_, Reverse(i))) = s.ready.pop() {
                                 s.state[i] = State::Running;
                                 s.running += 1;
                                 break Some(i);
@@ -177,7 +187,7 @@ pub fn run(
                             s.missing[d] -= 1;
                             if s.missing[d] == 0 && s.state[d] == State::Waiting {
                                 s.state[d] = State::Ready;
-                                s.ready.push_back(d);
+                                s.ready.push((weight[d], Reverse(d)));
                             }
                         }
                     } else {
@@ -214,6 +224,40 @@ pub fn run(
     s.summary
 }
 
+/// Each action's expected time plus the longest expected path through what depends on it.
+fn critical_paths(
+    graph: &ActionGraph,
+    which: &[usize],
+    dependents: &[Vec<usize>],
+    exec: &dyn Executor,
+) -> Vec<u64> {
+    let n = graph.actions.len();
+    let mut weight: Vec<Option<u64>> = vec![None; n];
+    for &start in which {
+        // Depth-first without recursion: a node is done once all its dependents are.
+        let mut stack = vec![start];
+        while let Some(&i) = stack.last() {
+            if weight[i].is_some() {
+                stack.pop();
+                continue;
+            }
+            let pending: Vec<usize> = dependents[i]
+                .iter()
+                .copied()
+                .filter(|&d| weight[d].is_none())
+                .collect();
+            if pending.is_empty() {
+                let after = dependents[i].iter().filter_map(|&d| weight[d]).max();
+                weight[i] = Some(exec.estimate(&graph.actions[i]) + after.unwrap_or(0));
+                stack.pop();
+            } else {
+                stack.extend(pending);
+            }
+        }
+    }
+    weight.into_iter().map(|w| w.unwrap_or(0)).collect()
+}
+
 fn skip_dependents(s: &mut Shared, dependents: &[Vec<usize>], failed: usize) {
     let mut stack = vec![failed];
     while let Some(i) = stack.pop() {
@@ -233,8 +277,10 @@ mod tests {
     use std::path::Path;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    #[derive(Default)]
     struct Fake {
         fail: Option<String>,
+        slow: Option<String>,
         calls: AtomicUsize,
         order: Mutex<Vec<String>>,
     }
@@ -248,6 +294,15 @@ mod tests {
             Done {
                 ok,
                 ..Done::default()
+            }
+        }
+
+        fn estimate(&self, a: &Action) -> u64 {
+            let slow = self.slow.as_deref();
+            if slow.is_some_and(|s| a.output().display().to_string().contains(s)) {
+                100
+            } else {
+                1
             }
         }
     }
@@ -283,11 +338,7 @@ sources = ["tool/main.c"]
         let dir = tempfile::tempdir().unwrap();
         let g = graph(dir.path());
         let all: Vec<usize> = (0..g.actions.len()).collect();
-        let fake = Fake {
-            fail: None,
-            calls: AtomicUsize::new(0),
-            order: Mutex::new(Vec::new()),
-        };
+        let fake = Fake::default();
         let s = run(&g, &all, 3, false, &fake, &|_| {});
         assert_eq!(fake.calls.load(Ordering::SeqCst), g.actions.len());
         assert!(s.failed.is_empty() && s.not_run == 0);
@@ -311,8 +362,7 @@ sources = ["tool/main.c"]
         let all: Vec<usize> = (0..g.actions.len()).collect();
         let fake = Fake {
             fail: Some("a.c".into()),
-            calls: AtomicUsize::new(0),
-            order: Mutex::new(Vec::new()),
+            ..Fake::default()
         };
         let s = run(&g, &all, 1, true, &fake, &|_| {});
         assert_eq!(s.failed.len(), 1);
@@ -331,8 +381,7 @@ sources = ["tool/main.c"]
 
         let fake = Fake {
             fail: Some("a.c".into()),
-            calls: AtomicUsize::new(0),
-            order: Mutex::new(Vec::new()),
+            ..Fake::default()
         };
         let s = run(&g, &all, 1, false, &fake, &|_| {});
         assert_eq!(s.failed.len(), 1);
@@ -340,5 +389,26 @@ sources = ["tool/main.c"]
             fake.calls.load(Ordering::SeqCst) < g.actions.len(),
             "no new action after the failure"
         );
+    }
+
+    #[test]
+    fn the_longest_expected_path_starts_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = graph(dir.path());
+        let all: Vec<usize> = (0..g.actions.len()).collect();
+        let first = |fake: &Fake| {
+            run(&g, &all, 1, false, fake, &|_| {});
+            fake.order.lock().unwrap()[0].clone()
+        };
+        // Equal estimates: a library source leads the longest chain (compile, archive, link).
+        let lead = first(&Fake::default());
+        assert!(lead.contains("lib/"), "{lead}");
+        // A compile expected to be slow goes first, although the manifest lists it last.
+        let slow = Fake {
+            slow: Some("tool/main".into()),
+            ..Fake::default()
+        };
+        let lead = first(&slow);
+        assert!(lead.contains("tool/main"), "{lead}");
     }
 }

@@ -50,6 +50,9 @@ impl CommandMemo {
     }
 }
 
+/// How long each output (by absolute path) took to make, in microseconds.
+pub type Durations = Arc<Mutex<HashMap<PathBuf, u64>>>;
+
 /// Executes a project's actions on behalf of one build.
 pub struct ProjectExecutor<'a> {
     /// Daemon state (engine, registry, cache).
@@ -66,6 +69,8 @@ pub struct ProjectExecutor<'a> {
     programs: Mutex<HashMap<String, Program>>,
     /// Command hashes by action, kept across builds.
     commands: Mutex<CommandMemo>,
+    /// How long each output took to make last (shared with the project in memory).
+    durations: Durations,
     /// The watcher's snapshot at the start of the build, when it vouches for unchanged paths.
     snapshot: Option<Snapshot>,
     /// Outputs this build wrote (or removed).
@@ -84,9 +89,10 @@ impl<'a> ProjectExecutor<'a> {
         env: Vec<(String, String)>,
         color: bool,
         log: BuildLog,
-        commands: CommandMemo,
+        memory: (CommandMemo, Durations),
         snapshot: Option<Snapshot>,
     ) -> Self {
+        let (commands, durations) = memory;
         ProjectExecutor {
             st,
             root,
@@ -95,6 +101,7 @@ impl<'a> ProjectExecutor<'a> {
             log: Mutex::new(log),
             programs: Mutex::new(HashMap::new()),
             commands: Mutex::new(commands),
+            durations,
             snapshot,
             written: Mutex::new(HashSet::new()),
             tool_us: AtomicU64::new(0),
@@ -389,12 +396,42 @@ impl Executor for ProjectExecutor<'_> {
         if let Some(parent) = out.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
-        match action.kind {
+        let started = Instant::now();
+        let done = match action.kind {
             ActionKind::Compile | ActionKind::EmitIr => self.compile(action, &program, command),
             ActionKind::Archive | ActionKind::Link => self.tool(action, &program, command),
+        };
+        if let Ok(mut d) = self.durations.lock() {
+            d.insert(out, started.elapsed().as_micros() as u64);
         }
+        done
+    }
+
+    /// The time the action took last (while the daemon has been up, even across a clean),
+    /// else a guess: a compile by its source's size, anything else as a short step.
+    fn estimate(&self, action: &Action) -> u64 {
+        let out = self.root.join(action.output());
+        if let Some(us) = self
+            .durations
+            .lock()
+            .ok()
+            .and_then(|d| d.get(&out).copied())
+        {
+            return us;
+        }
+        let source_bytes = action
+            .source
+            .as_ref()
+            .and_then(|s| std::fs::metadata(self.root.join(s)).ok())
+            .map(|m| m.len());
+        source_bytes.map_or(LINK_GUESS_US, |b| b * COMPILE_GUESS_US_PER_BYTE)
     }
 }
+
+/// A first guess of a compile's time per byte of source (a 40 kB file: about a second).
+const COMPILE_GUESS_US_PER_BYTE: u64 = 25;
+/// A first guess of an archive's or link's time.
+const LINK_GUESS_US: u64 = 50_000;
 
 /// Content hashes for the build log: files from the engine's stat-validated hash cache,
 /// directories by their sorted entry names (so only added or removed files count; hidden ones,

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use warmcc_build::{ActionGraph, Project};
 use warmcc_proto::v1 as pb;
 
-use super::executor::CommandMemo;
+use super::executor::{CommandMemo, Durations};
 use super::log::BuildLog;
 use crate::watch::{Snapshot, Watcher};
 
@@ -40,6 +40,8 @@ pub struct Loaded {
     logs: HashMap<String, BuildLog>,
     /// Command hashes by profile.
     commands: HashMap<String, CommandMemo>,
+    /// How long each output took last: kept across `clean` to schedule the next full build.
+    pub durations: Durations,
     /// The compile_commands.json last written, and the graph it was made from.
     compdb: Option<(Arc<ActionGraph>, String)>,
     /// The last build, if any since the daemon started.
@@ -58,6 +60,7 @@ impl Loaded {
             graphs: HashMap::new(),
             logs: HashMap::new(),
             commands: HashMap::new(),
+            durations: Default::default(),
             compdb: None,
             last: None,
             watchers: 0,

@@ -265,7 +265,7 @@ fn run(
             .collect(),
         req.color,
         log,
-        commands,
+        (commands, l.durations.clone()),
         snap,
     );
     let t_prep = t0.elapsed();
