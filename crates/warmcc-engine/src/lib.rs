@@ -15,6 +15,7 @@ mod process;
 mod record;
 mod spec;
 mod sysdirs;
+mod zygote;
 
 pub use action::{Action, CacheStatus, Input, MissReason, Outcome, OutputKind, Pch};
 pub use engine::{normalize, relative_to, relevant_env, Engine};

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::action::{Action, Input, OutputKind};
 use crate::error::EngineError;
+use crate::zygote::Zygotes;
+use warmcc_toolchain::Kind;
 
 /// What one compiler run produced, before caching.
 pub struct RawResult {
@@ -29,6 +31,8 @@ pub struct RawResult {
 pub struct ProcessBackend {
     scratch: PathBuf,
     env: Vec<(String, String)>,
+    /// Warm clang processes that compiles are forked from.
+    zygotes: Zygotes,
 }
 
 impl ProcessBackend {
@@ -42,7 +46,12 @@ impl ProcessBackend {
             ("LANG".to_string(), "C".to_string()),
             ("LC_ALL".to_string(), "C".to_string()),
         ];
-        Ok(ProcessBackend { scratch, env })
+        let zygotes = Zygotes::new(scratch.join("zygotes"));
+        Ok(ProcessBackend {
+            scratch,
+            env,
+            zygotes,
+        })
     }
 
     /// The environment compilers run with (part of every key).
@@ -58,65 +67,50 @@ impl ProcessBackend {
             .map_err(|e| EngineError::io("cannot create scratch directory in", &self.scratch, e))?;
         let out = dir.path().join("out");
         let dep = dir.path().join("out.d");
-        let mut cmd = Command::new(&action.compiler.path);
-        let env = action.env.as_deref().unwrap_or(&self.env);
-        cmd.current_dir(&action.cwd)
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .env("TMPDIR", dir.path())
-            .args(&action.args);
+        let env: Vec<(String, String)> = action
+            .env
+            .as_deref()
+            .unwrap_or(&self.env)
+            .iter()
+            .filter(|(k, _)| k != "TMPDIR")
+            .cloned()
+            .chain([("TMPDIR".to_string(), dir.path().display().to_string())])
+            .collect();
+        let mut args: Vec<std::ffi::OsString> = action.args.iter().map(Into::into).collect();
         if let Some(pch) = &action.pch {
-            cmd.arg("-include-pch").arg(&pch.path);
+            args.extend(["-include-pch".into(), pch.path.clone().into_os_string()]);
         }
         if action.output == OutputKind::Object {
-            cmd.arg("-c");
+            args.push("-c".into());
         }
         let stdin_bytes = match &action.input {
             Input::File(p) => {
-                cmd.arg(p);
+                args.push(p.clone().into_os_string());
                 None
             }
             Input::Text { bytes, name } => {
-                cmd.arg("-");
+                args.push("-".into());
                 let mut text = format!("#line 1 \"{}\"\n", escape_line_name(name)).into_bytes();
                 text.extend_from_slice(bytes);
                 Some(text)
             }
         };
-        cmd.arg("-o").arg(&out).arg("-MD").arg("-MF").arg(&dep);
-        cmd.stdin(if stdin_bytes.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        args.extend([
+            "-o".into(),
+            out.clone().into_os_string(),
+            "-MD".into(),
+            "-MF".into(),
+            dep.clone().into_os_string(),
+        ]);
 
         let started = Instant::now();
-        let mut child = cmd.spawn().map_err(|source| EngineError::Spawn {
-            command: action.compiler.path.display().to_string(),
-            source,
-        })?;
-        // Feed stdin from another thread: a compiler that writes lots of diagnostics before
-        // reading all its input would otherwise deadlock against us.
-        let feeder = match (stdin_bytes, child.stdin.take()) {
-            (Some(bytes), Some(mut stdin)) => Some(std::thread::spawn(move || {
-                let _ = stdin.write_all(&bytes);
-            })),
-            _ => None,
+        let output = match self.fork_from_zygote(action, &args, &env, stdin_bytes.as_deref()) {
+            Some(done) => done,
+            None => self.spawn(action, &args, &env, stdin_bytes)?,
         };
-        let output = child
-            .wait_with_output()
-            .map_err(|source| EngineError::Spawn {
-                command: action.compiler.path.display().to_string(),
-                source,
-            })?;
-        if let Some(f) = feeder {
-            let _ = f.join();
-        }
         let elapsed = started.elapsed();
         let mut stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let exit_code = match (output.status.code(), output.status.signal()) {
+        let exit_code = match (output.code, output.signal) {
             (Some(c), _) => c,
             (None, Some(sig)) => {
                 stderr.push_str(&format!(
@@ -153,6 +147,90 @@ impl ProcessBackend {
             }
         }
         Ok(result)
+    }
+}
+
+/// How a compiler run ended, and what it printed.
+struct Finished {
+    code: Option<i32>,
+    signal: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+impl ProcessBackend {
+    /// Runs the compile in a child of a warm clang, when there is one for this compiler.
+    fn fork_from_zygote(
+        &self,
+        action: &Action,
+        args: &[std::ffi::OsString],
+        env: &[(String, String)],
+        stdin: Option<&[u8]>,
+    ) -> Option<Finished> {
+        if action.compiler.kind != Kind::Clang {
+            return None;
+        }
+        let argv: Vec<std::ffi::OsString> = std::iter::once(action.compiler.path.clone().into())
+            .chain(args.iter().cloned())
+            .collect();
+        let ran = self
+            .zygotes
+            .run(&action.compiler.resolved, &argv, &action.cwd, env, stdin)?;
+        Some(Finished {
+            code: Some(ran.exit_code),
+            signal: None,
+            stdout: ran.stdout,
+            stderr: ran.stderr,
+        })
+    }
+
+    /// Runs the compile as a fresh process.
+    fn spawn(
+        &self,
+        action: &Action,
+        args: &[std::ffi::OsString],
+        env: &[(String, String)],
+        stdin_bytes: Option<Vec<u8>>,
+    ) -> Result<Finished, EngineError> {
+        let mut cmd = Command::new(&action.compiler.path);
+        cmd.current_dir(&action.cwd)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .args(args)
+            .stdin(if stdin_bytes.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|source| EngineError::Spawn {
+            command: action.compiler.path.display().to_string(),
+            source,
+        })?;
+        // Feed stdin from another thread: a compiler that writes lots of diagnostics before
+        // reading all its input would otherwise deadlock against us.
+        let feeder = match (stdin_bytes, child.stdin.take()) {
+            (Some(bytes), Some(mut stdin)) => Some(std::thread::spawn(move || {
+                let _ = stdin.write_all(&bytes);
+            })),
+            _ => None,
+        };
+        let output = child
+            .wait_with_output()
+            .map_err(|source| EngineError::Spawn {
+                command: action.compiler.path.display().to_string(),
+                source,
+            })?;
+        if let Some(f) = feeder {
+            let _ = f.join();
+        }
+        Ok(Finished {
+            code: output.status.code(),
+            signal: output.status.signal(),
+            stdout: output.stdout,
+            stderr: output.stderr,
+        })
     }
 }
 
