@@ -71,6 +71,8 @@ pub struct ProjectExecutor<'a> {
     commands: Mutex<CommandMemo>,
     /// How long each output took to make last (shared with the project in memory).
     durations: Durations,
+    /// Outputs being copied into the cache.
+    stores: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// The watcher's snapshot at the start of the build, when it vouches for unchanged paths.
     snapshot: Option<Snapshot>,
     /// Outputs this build wrote (or removed).
@@ -102,6 +104,7 @@ impl<'a> ProjectExecutor<'a> {
             programs: Mutex::new(HashMap::new()),
             commands: Mutex::new(commands),
             durations,
+            stores: Mutex::new(Vec::new()),
             snapshot,
             written: Mutex::new(HashSet::new()),
             tool_us: AtomicU64::new(0),
@@ -109,8 +112,12 @@ impl<'a> ProjectExecutor<'a> {
         }
     }
 
-    /// The build log and the command hashes, once the build is over.
+    /// The build log and the command hashes, once the build is over (and its outputs are
+    /// in the cache).
     pub fn into_parts(self) -> (BuildLog, CommandMemo) {
+        for put in self.stores.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            let _ = put.join();
+        }
         (
             self.log.into_inner().unwrap_or_else(|p| p.into_inner()),
             self.commands
@@ -328,10 +335,19 @@ impl<'a> ProjectExecutor<'a> {
         let started = Instant::now();
         let (ok, output) = self.run_direct(program, &action.args);
         self.add_time(&self.tool_us, started.elapsed());
-        if ok {
-            if let (Some(key), Ok(bytes)) = (key, std::fs::read(self.root.join(action.output()))) {
-                let _ = self.st.engine.store().put(&key, &bytes);
-            }
+        if let (true, Some(key)) = (ok, key) {
+            // Off the critical path: what depends on this output (the link after an archive)
+            // starts now; the build waits for the copy only before it reports.
+            let (st, file) = (self.st.clone(), self.root.join(action.output()));
+            let put = std::thread::spawn(move || {
+                if let Ok(bytes) = std::fs::read(&file) {
+                    let _ = st.engine.store().put(&key, &bytes);
+                }
+            });
+            self.stores
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(put);
         }
         self.note(action, ok, command, Vec::new());
         Done {
