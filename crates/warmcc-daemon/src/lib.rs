@@ -67,10 +67,13 @@ pub fn version() -> String {
             let id = std::env::current_exe()
                 .and_then(std::fs::metadata)
                 .map(|m| {
-                    let h = blake3::hash(
-                        format!("{}:{}:{}", m.size(), m.mtime(), m.mtime_nsec()).as_bytes(),
-                    );
-                    h.to_hex()[..12].to_string()
+                    // Not blake3: its CPU feature probe (CPUID, a VM exit under a hypervisor)
+                    // was a visible part of every wrapper call and no-op build. SipHash with
+                    // std's fixed keys gives every process the same answer.
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::hash::DefaultHasher::new();
+                    (m.size(), m.mtime(), m.mtime_nsec()).hash(&mut h);
+                    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
                 })
                 .unwrap_or_else(|_| "unknown".into());
             format!("{} ({id})", env!("CARGO_PKG_VERSION"))
