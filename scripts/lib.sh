@@ -28,3 +28,7 @@ die() {
 now() { date +%s.%N; }
 # elapsed START -> "12.3s"
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }'; }
+
+# rustc flags for the shipped `warmcc` binary: static glibc, position-dependent (see
+# scripts/build-release). `cargo rustc` applies them to the binary's own compile and link only.
+WARMCC_STATIC_RUSTFLAGS=(-C target-feature=+crt-static -C relocation-model=static)
