@@ -4,18 +4,12 @@
 //!
 //! Run: `cargo run --release -p warmcc-clang --example snippet_bench`
 
-#[path = "../tests/common/snippets.rs"]
-#[allow(dead_code)]
-mod snippets;
+mod common;
 
 use std::time::Instant;
 
-use warmcc_clang::client::{default_worker_path, WorkerClient, WorkerConfig};
-use warmcc_clang::proto::{InitRequest, SessionOptions};
-
-const PRELUDE: &str = "#include <vector>\n#include <string>\n#include <map>\n#include <memory>\n\
-#include <algorithm>\n#include <numeric>\n#include <iostream>\n#include <sstream>\n\
-#include <functional>\n#include <optional>\n";
+use common::{snippets, stl_worker};
+use warmcc_clang::client::{default_worker_path, WorkerClient};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -34,20 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("warmcc-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let pch = dir.join("stl.pch");
-    let config = |dedup: bool| WorkerConfig {
-        exe: exe.clone(),
-        env: Vec::new(),
-        init: InitRequest {
-            options: Some(SessionOptions {
-                standard: "c++17".into(),
-                opt_level: "0".into(),
-                dedup,
-                ..Default::default()
-            }),
-            prelude_text: PRELUDE.into(),
-            pch_path: pch.display().to_string(),
-        },
-    };
+    let config = |dedup: bool| stl_worker(&exe, &pch, dedup);
 
     // Dedup does not change the PCH, so one PCH serves both runs.
     let first = WorkerClient::start(config(false))?;

@@ -10,12 +10,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use warmcc_clang::client::{default_worker_path, WorkerClient, WorkerConfig};
-use warmcc_clang::proto::{InitRequest, SessionOptions};
+mod common;
 
-const PRELUDE: &str = "#include <vector>\n#include <string>\n#include <map>\n#include <memory>\n\
-#include <algorithm>\n#include <numeric>\n#include <iostream>\n#include <sstream>\n\
-#include <functional>\n#include <optional>\n";
+use warmcc_clang::client::{default_worker_path, WorkerClient};
 
 /// CPU time of every thread of `pid`, in ms (schedstat has nanoseconds, unlike /proc/PID/stat).
 fn cpu_ms(pid: u32) -> f64 {
@@ -62,20 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     files.sort();
     let exe = default_worker_path().ok_or("warmcc-clang-worker not found; build it first")?;
-    let mut w = WorkerClient::start(WorkerConfig {
-        exe,
-        env: Vec::new(),
-        init: InitRequest {
-            options: Some(SessionOptions {
-                standard: "c++17".into(),
-                opt_level: "0".into(),
-                dedup,
-                ..Default::default()
-            }),
-            prelude_text: PRELUDE.into(),
-            pch_path: pch.display().to_string(),
-        },
-    })?;
+    let mut w = WorkerClient::start(common::stl_worker(&exe, &pch, dedup))?;
     let pid = w.pid().ok_or("worker not running")?;
     let (mut compile, mut trip, mut cpu) = (Vec::new(), Vec::new(), Vec::new());
     println!(

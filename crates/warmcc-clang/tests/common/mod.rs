@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod snippets;
+pub use snippets::STL_PRELUDE;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,11 +10,6 @@ use std::sync::OnceLock;
 
 use warmcc_clang::proto::SessionOptions;
 use warmcc_clang::session::{self, Prelude, Session};
-
-/// The STL prelude the tests (and the benchmark) use.
-pub const STL_PRELUDE: &str = "#include <vector>\n#include <string>\n#include <map>\n\
-#include <memory>\n#include <algorithm>\n#include <numeric>\n#include <iostream>\n\
-#include <sstream>\n#include <functional>\n#include <optional>\n";
 
 /// True when the in-process backend is built in; prints a notice otherwise.
 pub fn have_libclang(test: &str) -> bool {

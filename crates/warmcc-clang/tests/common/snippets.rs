@@ -1,5 +1,10 @@
 //! A REPL-like session of 40+ snippets over the STL prelude, and what its program prints.
 
+/// The STL prelude the tests (and the examples) use.
+pub const STL_PRELUDE: &str = "#include <vector>\n#include <string>\n#include <map>\n\
+#include <memory>\n#include <algorithm>\n#include <numeric>\n#include <iostream>\n\
+#include <sstream>\n#include <functional>\n#include <optional>\n";
+
 /// The snippets, in order; the last one defines `run_all`, called by the test's `main`.
 pub const SNIPPETS: &[&str] = &[
     "static int counter = 0;",
