@@ -1,5 +1,6 @@
 //! The process backend: runs the real compiler as a child process in a scratch directory.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -67,16 +68,19 @@ impl ProcessBackend {
             .map_err(|e| EngineError::io("cannot create scratch directory in", &self.scratch, e))?;
         let out = dir.path().join("out");
         let dep = dir.path().join("out.d");
-        let env: Vec<(String, String)> = action
+        let env: Vec<(OsString, OsString)> = action
             .env
             .as_deref()
             .unwrap_or(&self.env)
             .iter()
             .filter(|(k, _)| k != "TMPDIR")
-            .cloned()
-            .chain([("TMPDIR".to_string(), dir.path().display().to_string())])
+            .map(|(k, v)| (k.into(), v.into()))
+            .chain([("TMPDIR".into(), dir.path().as_os_str().to_owned())])
             .collect();
-        let mut args: Vec<std::ffi::OsString> = action.args.iter().map(Into::into).collect();
+        // argv[0] first: the zygote's child needs it; a fresh process gets argv[1..].
+        let mut args: Vec<OsString> = std::iter::once(action.compiler.path.clone().into())
+            .chain(action.args.iter().map(Into::into))
+            .collect();
         if let Some(pch) = &action.pch {
             args.extend(["-include-pch".into(), pch.path.clone().into_os_string()]);
         }
@@ -103,10 +107,14 @@ impl ProcessBackend {
             dep.clone().into_os_string(),
         ]);
 
-        let started = Instant::now();
-        let output = match self.fork_from_zygote(action, &args, &env, stdin_bytes.as_deref()) {
+        let mut started = Instant::now();
+        let forked = self.fork_from_zygote(action, &args, &env, stdin_bytes.as_deref(), dir.path());
+        let output = match forked {
             Some(done) => done,
-            None => self.spawn(action, &args, &env, stdin_bytes)?,
+            None => {
+                started = Instant::now();
+                self.spawn(action, &args[1..], &env, stdin_bytes)?
+            }
         };
         let elapsed = started.elapsed();
         let mut stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -163,19 +171,22 @@ impl ProcessBackend {
     fn fork_from_zygote(
         &self,
         action: &Action,
-        args: &[std::ffi::OsString],
-        env: &[(String, String)],
+        argv: &[OsString],
+        env: &[(OsString, OsString)],
         stdin: Option<&[u8]>,
+        scratch: &Path,
     ) -> Option<Finished> {
         if action.compiler.kind != Kind::Clang {
             return None;
         }
-        let argv: Vec<std::ffi::OsString> = std::iter::once(action.compiler.path.clone().into())
-            .chain(args.iter().cloned())
-            .collect();
-        let ran = self
-            .zygotes
-            .run(&action.compiler.resolved, &argv, &action.cwd, env, stdin)?;
+        let ran = self.zygotes.run(
+            &action.compiler.resolved,
+            argv,
+            &action.cwd,
+            env,
+            stdin,
+            scratch,
+        )?;
         Some(Finished {
             code: Some(ran.exit_code),
             signal: None,
@@ -188,8 +199,8 @@ impl ProcessBackend {
     fn spawn(
         &self,
         action: &Action,
-        args: &[std::ffi::OsString],
-        env: &[(String, String)],
+        args: &[OsString],
+        env: &[(OsString, OsString)],
         stdin_bytes: Option<Vec<u8>>,
     ) -> Result<Finished, EngineError> {
         let mut cmd = Command::new(&action.compiler.path);

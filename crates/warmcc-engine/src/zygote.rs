@@ -31,6 +31,8 @@ const LIBRARY: &[u8] = &[];
 const MAX_FAILURES: u32 = 3;
 /// How long a new zygote may take to say it is ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a zygote may take to fork a child for a request.
+const ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What a compile run by a zygote's child produced.
 pub struct Ran {
@@ -50,7 +52,7 @@ pub struct Zygotes {
 }
 
 /// The real compiler file, and the loader variables that shape what gets loaded.
-type Key = (PathBuf, Option<String>, Option<String>);
+type Key = (PathBuf, Option<OsString>, Option<OsString>);
 
 #[derive(Default)]
 struct Slot {
@@ -93,14 +95,16 @@ impl Zygotes {
     }
 
     /// Runs `argv` (the compiler `real`, named as `argv[0]`) in `cwd` with exactly `env`,
-    /// through the compiler's zygote; `None` when that could not be done.
+    /// through the compiler's zygote; its stdio go through files in `scratch`. `None` when
+    /// that could not be done.
     pub fn run(
         &self,
         real: &Path,
         argv: &[OsString],
         cwd: &Path,
-        env: &[(String, String)],
+        env: &[(OsString, OsString)],
         stdin: Option<&[u8]>,
+        scratch: &Path,
     ) -> Option<Ran> {
         if !self.enabled {
             return None;
@@ -112,24 +116,37 @@ impl Zygotes {
             get("LD_PRELOAD"),
         );
         let server = self.server(&key, env)?;
-        match request(&server, argv, cwd, env, stdin) {
+        let result = request(&server, argv, cwd, env, stdin, scratch);
+        let mut servers = self.servers();
+        let slot = servers.get_mut(&key)?;
+        match result {
             Ok(Some(ran)) => {
-                self.servers().entry(key).or_default().failures = 0;
-                Some(ran)
+                slot.failures = 0;
+                return Some(ran);
             }
-            Ok(None) => None, // the compile died by a signal: the caller's fresh run tells
+            // The compile died without a status (a crash, or a request the child refused): the
+            // caller's fresh run tells which; a zygote whose children always do so is retired.
+            Ok(None) => slot.failures += 1,
             Err(e) => {
                 tracing::debug!(compiler = %real.display(), error = %e, "zygote request failed");
-                let mut servers = self.servers();
-                let slot = servers.entry(key).or_default();
-                slot.server = None;
+                // Only this server: another thread may have started a new one meanwhile.
+                if slot
+                    .server
+                    .as_ref()
+                    .is_some_and(|s| Arc::ptr_eq(s, &server))
+                {
+                    slot.server = None;
+                }
                 slot.failures += 1;
-                None
             }
         }
+        if slot.failures >= MAX_FAILURES {
+            slot.server = None;
+        }
+        None
     }
 
-    fn server(&self, key: &Key, env: &[(String, String)]) -> Option<Arc<Server>> {
+    fn server(&self, key: &Key, env: &[(OsString, OsString)]) -> Option<Arc<Server>> {
         let mut servers = self.servers();
         let slot = servers.entry(key.clone()).or_default();
         if let Some(s) = &slot.server {
@@ -162,7 +179,7 @@ impl Zygotes {
 }
 
 /// Writes the library (once per content) and starts a zygote of `key`'s compiler.
-fn start(dir: &Path, key: &Key, env: &[(String, String)]) -> std::io::Result<Server> {
+fn start(dir: &Path, key: &Key, env: &[(OsString, OsString)]) -> std::io::Result<Server> {
     // A script's interpreter would be the zygote, and would take the compile's arguments for
     // its own: only executables are forked from.
     let mut magic = [0u8; 4];
@@ -179,8 +196,10 @@ fn start(dir: &Path, key: &Key, env: &[(String, String)]) -> std::io::Result<Ser
     ));
     if !lib.exists() {
         let tmp = dir.join(format!(".zygote-{}.so", std::process::id()));
-        std::fs::write(&tmp, LIBRARY)?;
-        std::fs::rename(&tmp, &lib)?;
+        if let Err(e) = std::fs::write(&tmp, LIBRARY).and_then(|()| std::fs::rename(&tmp, &lib)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
     }
     // Short: a socket's path must fit in 108 bytes.
     let socket = dir.join(format!(
@@ -192,10 +211,11 @@ fn start(dir: &Path, key: &Key, env: &[(String, String)]) -> std::io::Result<Ser
     let listener = UnixListener::bind(&socket)?;
     let (life_r, life_w) = std::io::pipe()?;
     let (mut ready_r, ready_w) = std::io::pipe()?;
-    let preload = match &key.2 {
-        Some(p) if !p.is_empty() => format!("{}:{p}", lib.display()),
-        _ => lib.display().to_string(),
-    };
+    let mut preload = lib.into_os_string();
+    if let Some(p) = key.2.as_ref().filter(|p| !p.is_empty()) {
+        preload.push(":");
+        preload.push(p);
+    }
     let mut cmd = Command::new(&key.0);
     cmd.env_clear()
         .envs(
@@ -266,23 +286,29 @@ fn wait_readable(fd: i32, timeout: Duration) -> bool {
 }
 
 /// One compile through `server`: `Ok(None)` when the child died without an exit status.
+/// stdin, stdout and stderr are files in `scratch`: nothing to pump while the compile runs.
 fn request(
     server: &Server,
     argv: &[OsString],
     cwd: &Path,
-    env: &[(String, String)],
+    env: &[(OsString, OsString)],
     stdin: Option<&[u8]>,
+    scratch: &Path,
 ) -> std::io::Result<Option<Ran>> {
     let mut conn = UnixStream::connect(&server.socket)?;
-    let (mut out_r, out_w) = std::io::pipe()?;
-    let (mut err_r, err_w) = std::io::pipe()?;
-    let (in_r, in_w): (OwnedFd, Option<std::io::PipeWriter>) = match stdin {
-        Some(_) => {
-            let (r, w) = std::io::pipe()?;
-            (r.into(), Some(w))
+    let (out_path, err_path) = (scratch.join("zygote.stdout"), scratch.join("zygote.stderr"));
+    let input = match stdin {
+        Some(bytes) => {
+            let path = scratch.join("zygote.stdin");
+            std::fs::write(&path, bytes)?;
+            std::fs::File::open(path)?
         }
-        None => (std::fs::File::open("/dev/null")?.into(), None),
+        None => std::fs::File::open("/dev/null")?,
     };
+    let (out, err) = (
+        std::fs::File::create(&out_path)?,
+        std::fs::File::create(&err_path)?,
+    );
     let mut payload = Vec::new();
     let mut put = |b: &[u8]| {
         payload.extend_from_slice(b);
@@ -295,44 +321,27 @@ fn request(
     }
     put(env.len().to_string().as_bytes());
     for (k, v) in env {
-        put(format!("{k}={v}").as_bytes());
+        put(&[k.as_bytes(), b"=", v.as_bytes()].concat());
     }
-    let mut first = (payload.len() as u32).to_ne_bytes().to_vec();
     send_with_fds(
         &conn,
-        &first,
-        &[in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+        &(payload.len() as u32).to_ne_bytes(),
+        &[input.as_raw_fd(), out.as_raw_fd(), err.as_raw_fd()],
     )?;
-    first.clear();
     conn.write_all(&payload)?;
-    // The child holds the only other ends now: EOF means it (and what it ran) finished.
-    drop((in_r, out_w, err_w));
-    let feeder = match (stdin, in_w) {
-        (Some(bytes), Some(mut w)) => {
-            let bytes = bytes.to_vec();
-            Some(std::thread::spawn(move || {
-                let _ = w.write_all(&bytes);
-            }))
-        }
-        _ => None,
-    };
-    let out_reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = out_r.read_to_end(&mut out);
-        out
-    });
-    let mut stderr = Vec::new();
-    err_r.read_to_end(&mut stderr)?;
-    let stdout = out_reader.join().unwrap_or_default();
-    if let Some(f) = feeder {
-        let _ = f.join();
+    drop((input, out, err));
+    // A zygote that accepted (or merely has the connection queued) but never forks must not
+    // hang the compile: its child acknowledges the request before running anything.
+    let mut ack = [0u8; 1];
+    if !wait_readable(conn.as_raw_fd(), ACK_TIMEOUT) || conn.read(&mut ack)? != 1 {
+        return Err(std::io::Error::other("the zygote did not take the request"));
     }
     let mut status = [0u8; 4];
     match conn.read_exact(&mut status) {
         Ok(()) => Ok(Some(Ran {
             exit_code: i32::from_ne_bytes(status),
-            stdout,
-            stderr,
+            stdout: std::fs::read(&out_path)?,
+            stderr: std::fs::read(&err_path)?,
         })),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
         Err(e) => Err(e),
@@ -381,7 +390,7 @@ mod tests {
         std::fs::canonicalize("/usr/bin/clang-19").expect("clang-19 is needed for these tests")
     }
 
-    fn env() -> Vec<(String, String)> {
+    fn env() -> Vec<(OsString, OsString)> {
         vec![
             ("PATH".into(), "/usr/bin:/bin".into()),
             ("LANG".into(), "C".into()),
@@ -424,6 +433,7 @@ mod tests {
                 dir,
                 &env(),
                 None,
+                dir,
             )
             .expect("served by the zygote");
         assert_eq!(ran.exit_code, 0, "{}", String::from_utf8_lossy(&ran.stderr));
@@ -438,6 +448,7 @@ mod tests {
                 dir,
                 &env(),
                 None,
+                dir,
             )
             .expect("served by the zygote");
         let plain = fresh(dir, &["-c", "bad.c", "-o", "b.o"]);
@@ -446,12 +457,19 @@ mod tests {
 
         // stdin, and the environment the compile is given (not the zygote's).
         let mut e = env();
-        e.push(("CPATH".into(), dir.join("inc").display().to_string()));
+        e.push(("CPATH".into(), dir.join("inc").into_os_string()));
         std::fs::create_dir(dir.join("inc")).unwrap();
         std::fs::write(dir.join("inc/v.h"), "#define V 7\n").unwrap();
         let src = b"#include <v.h>\nint v = V;\n";
         let ran = z
-            .run(&clang(), &argv(&["-x", "c", "-E", "-"]), dir, &e, Some(src))
+            .run(
+                &clang(),
+                &argv(&["-x", "c", "-E", "-"]),
+                dir,
+                &e,
+                Some(src),
+                dir,
+            )
             .expect("served by the zygote");
         let out = String::from_utf8_lossy(&ran.stdout);
         assert!(out.contains("int v = 7;"), "{out}");
@@ -464,7 +482,7 @@ mod tests {
         std::fs::write(dir.join("ok.c"), "int x;\n").unwrap();
         let z = Zygotes::new(dir.join("zygotes"));
         let args = argv(&["-c", "ok.c", "-o", "z.o"]);
-        assert!(z.run(&clang(), &args, dir, &env(), None).is_some());
+        assert!(z.run(&clang(), &args, dir, &env(), None, dir).is_some());
         let pid = {
             let servers = z.servers();
             let slot = servers.values().next().unwrap();
@@ -475,11 +493,11 @@ mod tests {
         // SAFETY: kill(2) on the zygote this test started.
         unsafe { libc::kill(pid as i32, libc::SIGKILL) };
         std::thread::sleep(Duration::from_millis(100));
-        let ran = z.run(&clang(), &args, dir, &env(), None);
+        let ran = z.run(&clang(), &args, dir, &env(), None, dir);
         assert!(ran.is_some_and(|r| r.exit_code == 0), "a new zygote serves");
 
         let script = dir.join("fakecc");
         std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
-        assert!(z.run(&script, &args, dir, &env(), None).is_none());
+        assert!(z.run(&script, &args, dir, &env(), None, dir).is_none());
     }
 }

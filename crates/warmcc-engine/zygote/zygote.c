@@ -5,14 +5,16 @@
  * with WARMCC_ZYGOTE_FD set, this library takes over clang's main once all of that is done and
  * serves requests on the listening socket it was given: for each connection it forks, and the
  * child receives stdin/stdout/stderr, the working directory, argv and environment over the
- * connection, then runs clang's real main. The child reports its exit status through the
- * connection from an on_exit handler; a child that dies by a signal reports nothing, and the
+ * connection, acknowledges it with one byte, then runs clang's real main. The child reports its
+ * exit status through the connection from an on_exit handler; a child that dies by a signal reports nothing, and the
  * daemon then runs the compile the ordinary way. The server says it is ready by writing one byte
  * to WARMCC_ZYGOTE_READY, and exits when the daemon closes the pipe WARMCC_ZYGOTE_LIFELINE.
  *
  * Request: one sendmsg with SCM_RIGHTS [stdin, stdout, stderr] and the first bytes of
  *   u32 length, then NUL-terminated strings: cwd, argc (decimal), argv..., envc, env...
- * Reply: i32 exit status (native byte order, as is the u32), written once main returns or exit() is called.
+ * Reply: one byte once the request is taken, then the i32 exit status (native byte order, as is
+ * the u32, and masked to 0..255 as a parent's wait would see it) once main returns or exit() is
+ * called.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -47,7 +49,7 @@ static int read_full(int fd, char *buf, size_t len) {
 
 static void report(int status, void *arg) {
     int fd = (int)(intptr_t)arg;
-    int32_t s = status;
+    int32_t s = status & 0xff;
     ssize_t ignored = write(fd, &s, sizeof s);
     (void)ignored;
 }
@@ -75,18 +77,21 @@ static char *take_string(char **p, char *end) {
 static void serve(int conn) {
     uint32_t len;
     int fds[3];
-    char cbuf[CMSG_SPACE(sizeof fds)];
+    union { /* aligned for struct cmsghdr, as a bare char array need not be */
+        char buf[CMSG_SPACE(sizeof(int[3]))];
+        struct cmsghdr align;
+    } control;
     struct iovec iov = {&len, sizeof len};
     struct msghdr msg = {0};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    msg.msg_control = cbuf;
-    msg.msg_controllen = sizeof cbuf;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
     ssize_t n;
     do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
     while (n < 0 && errno == EINTR);
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (n != sizeof len || !c || c->cmsg_type != SCM_RIGHTS ||
+    if (n != sizeof len || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
         c->cmsg_len != CMSG_LEN(sizeof fds) || len > (64u << 20))
         _exit(127);
     memcpy(fds, CMSG_DATA(c), sizeof fds);
@@ -105,6 +110,7 @@ static void serve(int conn) {
     for (int i = 0; i < 3; i++)
         if (fds[i] > 2) close(fds[i]);
     environ = envp;
+    if (write(conn, "S", 1) != 1) _exit(127);
     on_exit(report, (void *)(intptr_t)conn);
     int argc = 0;
     while (argv[argc]) argc++;
