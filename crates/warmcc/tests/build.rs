@@ -488,3 +488,34 @@ fn clean_right_after_the_first_build_rebuilds_everything() {
     assert!(ran(&out) > 0, "{out}");
     assert_eq!(app(r), "21\n");
 }
+
+// Multi-threaded: the channel's connection task must be able to close while the daemon stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grpc_build_stream_ends_after_its_summary() {
+    if skip_without("clang-19") {
+        return;
+    }
+    let env = Env::new();
+    let d = fixture();
+    let mut client = warmcc_proto::v1::builder_client::BuilderClient::new(env.channel().await);
+    let req = warmcc_proto::v1::BuildRequest {
+        project_dir: d.path().display().to_string(),
+        env: std::env::vars().collect(),
+        ..Default::default()
+    };
+    let mut stream = client.build(req).await.unwrap().into_inner();
+    let read_all = async {
+        let mut summaries = Vec::new();
+        while let Some(event) = stream.message().await.unwrap() {
+            if let Some(warmcc_proto::v1::build_event::Event::Summary(s)) = event.event {
+                summaries.push(s);
+            }
+        }
+        summaries
+    };
+    let summaries = tokio::time::timeout(std::time::Duration::from_secs(60), read_all)
+        .await
+        .expect("the stream ends once the build is over");
+    assert_eq!(summaries.len(), 1);
+    assert!(summaries[0].success, "{:?}", summaries[0]);
+}

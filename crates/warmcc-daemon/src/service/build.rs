@@ -32,7 +32,8 @@ impl pb::builder_server::Builder for BuilderService {
         let closed = tx.clone();
         // A client that goes away ends watch mode; a build under way still finishes and
         // saves its log, so nothing half-done is taken for up to date later.
-        tokio::spawn(async move {
+        // It holds a sender: it must end with the build, or the stream would never end.
+        let watcher = tokio::spawn(async move {
             closed.closed().await;
             flag.store(true, Ordering::SeqCst);
         });
@@ -42,6 +43,7 @@ impl pb::builder_server::Builder for BuilderService {
                 let _ = tx.blocking_send(Ok(e));
             };
             crate::project::build(&st, req, &send, &cancelled);
+            watcher.abort();
         });
         Ok(Response::new(ReceiverStream::new(rx)))
     }
