@@ -292,7 +292,7 @@ impl Kernel {
                         | EventMask::MOVED_TO
                         | EventMask::DELETE_SELF
                         | EventMask::MOVE_SELF,
-                );
+                ) || is_ignore_file(&path);
                 if tree
                     && ev.mask.contains(EventMask::ISDIR)
                     && ev.mask.intersects(EventMask::CREATE | EventMask::MOVED_TO)
@@ -315,6 +315,13 @@ impl Kernel {
             }
         }
     }
+}
+
+/// Whether `path` holds ignore rules, which decide what source globs see: editing one is as
+/// good as files appearing or vanishing.
+fn is_ignore_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == ".gitignore" || n == ".ignore")
 }
 
 /// Every directory below `dir` (not following symlinks).
@@ -462,6 +469,19 @@ mod tests {
         assert!(!v.unchanged(Path::new("/nonexistent/x.h"), s2.gen));
         // The directory's own stamp changed with its entries.
         assert!(!v.unchanged(&root, s1.gen));
+    }
+
+    #[test]
+    fn editing_an_ignore_file_is_structural() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join(".gitignore"), "a/\n").unwrap();
+        let w = Watcher::new();
+        assert!(w.watch(&root, true));
+        let s1 = w.sync().expect("sync");
+        std::fs::write(root.join(".gitignore"), "a/\nb/\n").unwrap();
+        w.sync().expect("sync");
+        assert!(w.view().structure_changed(s1.gen, |p| p.starts_with(&root)));
     }
 
     #[test]
