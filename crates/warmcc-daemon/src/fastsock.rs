@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use warmcc_proto::v1 as pb;
 
+use crate::mutex::lock;
 use crate::service::wrap::{self, Fast};
 use crate::state::State;
 
@@ -200,7 +201,7 @@ fn build_connection(state: Arc<State>, mut stream: std::os::unix::net::UnixStrea
     // A client that went away stops receiving; a build under way still finishes and saves
     // its log, so nothing half-done is taken for up to date later.
     let send = |e: pb::BuildEvent| {
-        let mut w = writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut w = lock(&writer);
         if write_frame(&mut w, &e).is_none() {
             cancelled.store(true, Ordering::SeqCst);
         }

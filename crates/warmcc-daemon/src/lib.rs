@@ -8,6 +8,7 @@ pub mod fastsock;
 pub mod fsutil;
 pub mod lock;
 mod logging;
+mod mutex;
 pub mod paths;
 mod project;
 mod server;

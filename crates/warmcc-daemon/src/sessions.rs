@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::mutex::lock;
 use warmcc_clang::client::WorkerClient;
 use warmcc_engine::{CacheStatus, CompileSpec, Engine, EngineError, Input, OutputKind, Pch};
 use warmcc_proto::v1 as pb;
@@ -308,7 +309,7 @@ impl SessionManager {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let id = format!("s{n}-{:08x}", rand_u32());
         session.id = id.clone();
-        let mut map = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = lock(&self.sessions);
         while map.len() >= self.max {
             let oldest = map
                 .iter()
@@ -329,30 +330,17 @@ impl SessionManager {
 
     /// The session with this id.
     pub fn get(&self, id: &str) -> Option<Arc<Mutex<Session>>> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-            .cloned()
+        lock(&self.sessions).get(id).cloned()
     }
 
     /// Closes a session; false when there was none.
     pub fn close(&self, id: &str) -> bool {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id)
-            .is_some()
+        lock(&self.sessions).remove(id).is_some()
     }
 
     /// All sessions, for listing.
     pub fn all(&self) -> Vec<Arc<Mutex<Session>>> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect()
+        lock(&self.sessions).values().cloned().collect()
     }
 
     /// How many sessions are open.

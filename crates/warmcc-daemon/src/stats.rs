@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::mutex::lock;
 use serde::{Deserialize, Serialize};
 use warmcc_engine::{CacheStatus, Outcome};
 
@@ -96,7 +97,7 @@ impl Stats {
     }
 
     fn update(&self, f: impl FnOnce(&mut Counters)) {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut g = lock(&self.inner);
         f(&mut g.0);
         g.1 = true;
     }
@@ -199,7 +200,7 @@ impl Stats {
 
     /// A copy of the counters; with `zero`, resets them afterwards.
     pub fn snapshot(&self, zero: bool) -> Counters {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut g = lock(&self.inner);
         let snap = g.0.clone();
         if zero {
             g.0 = Counters {
@@ -214,7 +215,7 @@ impl Stats {
     /// Writes the counters if they changed since the last write (atomically).
     pub fn flush(&self) {
         let snap = {
-            let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            let mut g = lock(&self.inner);
             if !g.1 {
                 return;
             }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::mutex::lock;
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask};
 
 /// Paths remembered before the oldest are forgotten (and everything older is re-checked).
@@ -134,11 +135,11 @@ impl Watcher {
     }
 
     fn kernel(&self) -> MutexGuard<'_, Option<Kernel>> {
-        self.kernel.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.kernel)
     }
 
     fn log(&self) -> MutexGuard<'_, Log> {
-        self.log.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.log)
     }
 
     /// Whether changes are being watched at all.

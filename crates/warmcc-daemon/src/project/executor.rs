@@ -19,6 +19,7 @@ use warmcc_proto::v1 as pb;
 use super::log::{BuildLog, Watched};
 use super::programs::Program;
 use crate::fsutil::write_atomic;
+use crate::mutex::lock;
 use crate::service::wrap::{self, Fast};
 use crate::state::State;
 use crate::watch::Snapshot;
@@ -135,7 +136,7 @@ impl<'a> ProjectExecutor<'a> {
     }
 
     fn written(&self) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
-        self.written.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.written)
     }
 
     /// Whether an action's outputs are up to date (nothing needs to run).
@@ -147,7 +148,7 @@ impl<'a> ProjectExecutor<'a> {
     /// The program an action runs and the hash identifying its command.
     fn command_of(&self, action: &Action) -> Result<(PathBuf, String), String> {
         let (program, identity) = self.program(&action.program)?;
-        let mut memo = self.commands.lock().unwrap_or_else(|p| p.into_inner());
+        let mut memo = lock(&self.commands);
         let slot = memo.slots.get_mut(action.id);
         if let Some(Some(c)) = &slot {
             if c.program == program && c.identity == identity {
@@ -169,15 +170,12 @@ impl<'a> ProjectExecutor<'a> {
         let out = self.root.join(action.output());
         let written = self.written();
         let watched = self.watched(&written);
-        self.log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .up_to_date(&out, command, &self.hasher(), watched.as_ref())
+        lock(&self.log).up_to_date(&out, command, &self.hasher(), watched.as_ref())
     }
 
     /// Finds a program, once per build (and across builds while the watcher vouches for it).
     fn program(&self, name: &str) -> Program {
-        if let Some(p) = self.programs.lock().ok().and_then(|m| m.get(name).cloned()) {
+        if let Some(p) = lock(&self.programs).get(name).cloned() {
             return p;
         }
         let path_env = self
@@ -192,9 +190,7 @@ impl<'a> ProjectExecutor<'a> {
             name,
             path_env,
         );
-        if let Ok(mut m) = self.programs.lock() {
-            m.insert(name.to_string(), found.clone());
-        }
+        lock(&self.programs).insert(name.to_string(), found.clone());
         found
     }
 
@@ -283,7 +279,7 @@ impl<'a> ProjectExecutor<'a> {
         let out = self.root.join(action.output());
         let mut written = self.written();
         written.extend(action.outputs.iter().map(|o| self.root.join(o)));
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let mut log = lock(&self.log);
         if ok {
             let mut inputs: Vec<PathBuf> =
                 action.inputs.iter().map(|p| self.root.join(p)).collect();
@@ -344,10 +340,7 @@ impl<'a> ProjectExecutor<'a> {
                     let _ = st.engine.store().put(&key, &bytes);
                 }
             });
-            self.stores
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(put);
+            lock(&self.stores).push(put);
         }
         self.note(action, ok, command, Vec::new());
         Done {
@@ -417,9 +410,7 @@ impl Executor for ProjectExecutor<'_> {
             ActionKind::Compile | ActionKind::EmitIr => self.compile(action, &program, command),
             ActionKind::Archive | ActionKind::Link => self.tool(action, &program, command),
         };
-        if let Ok(mut d) = self.durations.lock() {
-            d.insert(out, started.elapsed().as_micros() as u64);
-        }
+        lock(&self.durations).insert(out, started.elapsed().as_micros() as u64);
         done
     }
 
@@ -427,12 +418,7 @@ impl Executor for ProjectExecutor<'_> {
     /// else a guess: a compile by its source's size, anything else as a short step.
     fn estimate(&self, action: &Action) -> u64 {
         let out = self.root.join(action.output());
-        if let Some(us) = self
-            .durations
-            .lock()
-            .ok()
-            .and_then(|d| d.get(&out).copied())
-        {
+        if let Some(us) = lock(&self.durations).get(&out).copied() {
             return us;
         }
         let source_bytes = action

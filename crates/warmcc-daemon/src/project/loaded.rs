@@ -13,6 +13,7 @@ use warmcc_proto::v1 as pb;
 
 use super::executor::{CommandMemo, Durations};
 use super::log::BuildLog;
+use crate::mutex::lock;
 use crate::watch::{Snapshot, Watcher};
 
 /// The last build of a project.
@@ -195,7 +196,7 @@ pub struct Projects {
 impl Projects {
     /// The project at `root`, created empty on first use.
     pub fn get(&self, root: &Path) -> Arc<Mutex<Loaded>> {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = lock(&self.map);
         map.entry(root.to_path_buf())
             .or_insert_with(|| Arc::new(Mutex::new(Loaded::new(root.to_path_buf()))))
             .clone()
@@ -203,7 +204,7 @@ impl Projects {
 
     /// All projects, sorted by root.
     pub fn all(&self) -> Vec<Arc<Mutex<Loaded>>> {
-        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let map = lock(&self.map);
         let mut v: Vec<_> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v.into_iter().map(|(_, v)| v).collect()

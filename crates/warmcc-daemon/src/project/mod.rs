@@ -19,6 +19,7 @@ use warmcc_build::schedule::{self, Event};
 use warmcc_build::{ActionGraph, Project};
 use warmcc_proto::v1 as pb;
 
+use crate::mutex::lock;
 use crate::state::State;
 use crate::watch::Snapshot;
 use executor::ProjectExecutor;
@@ -53,10 +54,6 @@ pub fn build(
     lock(&loaded).watchers += 1;
     watch_loop(st, &loaded, &req, send, cancel);
     lock(&loaded).watchers -= 1;
-}
-
-fn lock(l: &Mutex<Loaded>) -> std::sync::MutexGuard<'_, Loaded> {
-    l.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn summary_event(s: pb::BuildSummary) -> pb::BuildEvent {

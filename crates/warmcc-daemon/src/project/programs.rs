@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use warmcc_toolchain::{Lang, Registry};
 
 use super::log::Stamp;
+use crate::mutex::lock;
 use crate::watch::{Snapshot, Watcher};
 
 /// A program as found: its path and identity (path and stamp), or why it was not found.
@@ -36,7 +37,7 @@ pub struct Programs {
 
 impl Programs {
     fn found(&self) -> MutexGuard<'_, HashMap<(String, Option<String>), Found>> {
-        self.found.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.found)
     }
 
     /// Finds `name` on `path_env`, reusing an earlier answer the watcher vouches for (only

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::mutex::lock;
 use warmcc_build::schedule::Done;
 use warmcc_build::Action;
 
@@ -30,10 +31,7 @@ impl Trace {
             "ts": start.as_micros() as u64, "dur": took.as_micros() as u64,
             "args": {"target": action.target, "cache_hit": done.cache_hit, "ok": done.ok},
         });
-        self.events
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(e);
+        lock(&self.events).push(e);
     }
 
     /// Writes the trace atomically.
@@ -41,7 +39,7 @@ impl Trace {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let events = lock(&self.events);
         let json = serde_json::to_vec(&serde_json::json!({ "traceEvents": *events }))
             .map_err(std::io::Error::other)?;
         crate::fsutil::write_atomic(file, &json)

@@ -12,6 +12,7 @@ use warmcc_proto::v1 as pb;
 use warmcc_toolchain::Lang;
 
 use crate::convert::{prelude_from, spec_from, status_of};
+use crate::mutex::lock;
 use crate::sessions::{structured, Session, SessionError};
 use crate::state::State;
 
@@ -97,7 +98,7 @@ impl pb::sessions_server::Sessions for SessionsService {
         self.state
             .blocking(move |st| {
                 let session = find(st, &req.session_id)?;
-                let mut session = session.lock().unwrap_or_else(|p| p.into_inner());
+                let mut session = lock(&session);
                 let snippets = session.undo(req.count).map_err(session_status)?;
                 Ok(pb::UndoResponse {
                     snippets: snippets as u32,
@@ -348,7 +349,7 @@ fn snippet(st: &State, req: pb::SnippetRequest) -> Result<pb::SnippetResponse, S
     let exports = String::from_utf8(req.exports)
         .map_err(|_| Status::invalid_argument("snippet exports are not UTF-8"))?;
     let session = find(st, &req.session_id)?;
-    let mut session = session.lock().unwrap_or_else(|p| p.into_inner());
+    let mut session = lock(&session);
     let r = match session.compile(&st.engine, Some(&req.name), &exports, &source) {
         Ok(r) => r,
         Err(e @ SessionError::Lost(_)) => {
