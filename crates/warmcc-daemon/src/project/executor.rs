@@ -61,7 +61,7 @@ pub struct ProjectExecutor<'a> {
     /// The project root: every relative path in the graph is relative to it.
     pub root: PathBuf,
     /// The client's environment.
-    pub env: Vec<(String, String)>,
+    pub env: &'a HashMap<String, String>,
     /// Colour compiler diagnostics.
     pub color: bool,
     /// Up-to-date information, shared by the worker threads.
@@ -89,7 +89,7 @@ impl<'a> ProjectExecutor<'a> {
     pub fn new(
         st: &'a Arc<State>,
         root: PathBuf,
-        env: Vec<(String, String)>,
+        env: &'a HashMap<String, String>,
         color: bool,
         log: BuildLog,
         memory: (CommandMemo, Durations),
@@ -113,9 +113,9 @@ impl<'a> ProjectExecutor<'a> {
         }
     }
 
-    /// The build log and the command hashes, once the build is over (and its outputs are
-    /// in the cache).
-    pub fn into_parts(self) -> (BuildLog, CommandMemo) {
+    /// The build log, the command hashes and the outputs this build wrote, once the build is
+    /// over (and its outputs are in the cache).
+    pub fn into_parts(self) -> (BuildLog, CommandMemo, HashSet<PathBuf>) {
         for put in self.stores.into_inner().unwrap_or_else(|p| p.into_inner()) {
             let _ = put.join();
         }
@@ -124,6 +124,7 @@ impl<'a> ProjectExecutor<'a> {
             self.commands
                 .into_inner()
                 .unwrap_or_else(|p| p.into_inner()),
+            self.written.into_inner().unwrap_or_else(|p| p.into_inner()),
         )
     }
 
@@ -151,7 +152,8 @@ impl<'a> ProjectExecutor<'a> {
         let mut memo = lock(&self.commands);
         let slot = memo.slots.get_mut(action.id);
         if let Some(Some(c)) = &slot {
-            if c.program == program && c.identity == identity {
+            // Byte comparison: cheaper than Path's component-wise equality, and as exact here.
+            if c.program.as_os_str() == program.as_os_str() && c.identity == identity {
                 return Ok((program, c.hash.clone()));
             }
         }
@@ -178,11 +180,7 @@ impl<'a> ProjectExecutor<'a> {
         if let Some(p) = lock(&self.programs).get(name).cloned() {
             return p;
         }
-        let path_env = self
-            .env
-            .iter()
-            .find(|(k, _)| k == "PATH")
-            .map(|(_, v)| v.as_str());
+        let path_env = self.env.get("PATH").map(String::as_str);
         let found = self.st.programs.find(
             &self.st.registry,
             &self.st.watcher,
@@ -227,7 +225,7 @@ impl<'a> ProjectExecutor<'a> {
             compiler: program.display().to_string(),
             args: action.args.clone(),
             cwd: self.root.display().to_string(),
-            env: self.env.iter().cloned().collect(),
+            env: self.env.clone(),
             stderr_is_tty: self.color,
         };
         let resp = match wrap::fast(self.st, req) {
@@ -365,7 +363,7 @@ impl<'a> ProjectExecutor<'a> {
         let out = Command::new(program)
             .current_dir(&self.root)
             .env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(self.env)
             .args(args)
             .output();
         match out {

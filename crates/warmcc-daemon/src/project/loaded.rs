@@ -78,12 +78,11 @@ impl Loaded {
     ) -> Result<Arc<Project>, String> {
         if let (Some((p, g)), Some(_)) = (&self.project, snap) {
             let v = watcher.view();
-            let file = p.file.clone();
             let ignored = [
                 self.root.join(&p.config.build_dir),
                 self.root.join(".warmcc"),
             ];
-            let fresh = v.unchanged(&file, *g)
+            let fresh = v.unchanged(&p.file, *g)
                 && !v.structure_changed(*g, |path| {
                     path.starts_with(&self.root)
                         && !ignored.iter().any(|i| path.starts_with(i))
@@ -150,11 +149,12 @@ impl Loaded {
             .compdb
             .as_ref()
             .is_some_and(|(g, _)| Arc::ptr_eq(g, graph));
-        if same_graph && file.exists() {
+        let exists = file.exists();
+        if same_graph && exists {
             return Ok(());
         }
         let text = warmcc_build::compile_commands(graph);
-        if self.compdb.as_ref().is_none_or(|(_, t)| *t != text) || !file.exists() {
+        if self.compdb.as_ref().is_none_or(|(_, t)| *t != text) || !exists {
             crate::fsutil::write_atomic(&file, text.as_bytes())?;
         }
         self.compdb = Some((graph.clone(), text));

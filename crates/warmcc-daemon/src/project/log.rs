@@ -229,11 +229,18 @@ impl BuildLog {
         dirty
     }
 
-    /// Every path the entries depend on (outputs and inputs).
-    pub fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.entries.iter().flat_map(|(out, e)| {
-            std::iter::once(out.as_path()).chain(e.inputs.iter().map(|(p, _, _)| p.as_path()))
-        })
+    /// Every path the entries depend on (outputs and inputs); with `only`, the entries for
+    /// those outputs.
+    pub fn paths<'s>(
+        &'s self,
+        only: Option<&'s HashSet<PathBuf>>,
+    ) -> impl Iterator<Item = &'s Path> {
+        self.entries
+            .iter()
+            .filter(move |(out, _)| only.is_none_or(|o| o.contains(*out)))
+            .flat_map(|(out, e)| {
+                std::iter::once(out.as_path()).chain(e.inputs.iter().map(|(p, _, _)| p.as_path()))
+            })
     }
 }
 
@@ -245,7 +252,7 @@ fn covered(
     inputs: &[(PathBuf, Option<Stamp>, String)],
 ) -> Option<u64> {
     let all = v.covered(output, g) && inputs.iter().all(|(p, _, _)| v.covered(p, g));
-    if !all {
+    if !all && tracing::enabled!(tracing::Level::DEBUG) {
         let missing: Vec<_> = std::iter::once(output)
             .chain(inputs.iter().map(|(p, _, _)| p.as_path()))
             .filter(|p| !v.covered(p, g))

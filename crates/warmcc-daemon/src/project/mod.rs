@@ -9,6 +9,7 @@ pub mod programs;
 mod status;
 mod trace;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -256,10 +257,7 @@ fn run(
     let exec = ProjectExecutor::new(
         st,
         project.root.clone(),
-        req.env
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        &req.env,
         req.color,
         log,
         (commands, l.durations.clone()),
@@ -270,16 +268,17 @@ fn run(
     let t_exec = t0.elapsed();
     result.tool_ms = exec.tool_us.load(Ordering::Relaxed) / 1000;
     result.saved_ms = exec.saved_us.load(Ordering::Relaxed) / 1000;
-    let (mut log, commands) = exec.into_parts();
+    let (mut log, commands, written) = exec.into_parts();
     l.put_commands(profile, commands);
     result.paths_checked = log.take_checked();
     if let Err(e) = log.save(&log_file) {
         tracing::warn!(file = %log_file.display(), error = %e, "cannot save the build log");
     }
-    // After a daemon restart the log comes from disk: its inputs get watched once, then
-    // again whenever actions ran (new headers may have been read).
-    if snap.is_some() && (result.ran > 0 || l.first_build_of(profile)) {
-        watch_input_dirs(st, &root, &log);
+    // After a daemon restart the log comes from disk: all its inputs get watched once, then
+    // those of the actions that ran (they may have read new headers).
+    let first = l.first_build_of(profile);
+    if snap.is_some() && (first || result.ran > 0) {
+        watch_input_dirs(st, &root, &log, (!first).then_some(&written));
     }
     l.put_log(profile, log);
     tracing::debug!(
@@ -389,8 +388,9 @@ fn execute(
 
 /// Watches the inputs outside the project tree (system headers, search directories), so that
 /// later builds need not stat them either: a directory itself, a file through its directory.
-fn watch_input_dirs(st: &State, root: &Path, log: &log::BuildLog) {
-    let mut outside: Vec<&Path> = log.paths().filter(|p| !p.starts_with(root)).collect();
+/// With `only`, just the paths of the entries for those outputs.
+fn watch_input_dirs(st: &State, root: &Path, log: &log::BuildLog, only: Option<&HashSet<PathBuf>>) {
+    let mut outside: Vec<&Path> = log.paths(only).filter(|p| !p.starts_with(root)).collect();
     outside.sort();
     outside.dedup();
     let mut dirs: Vec<&Path> = outside
