@@ -225,37 +225,22 @@ pub fn run(
 }
 
 /// Each action's expected time plus the longest expected path through what depends on it.
+/// Dependents have larger ids than what they depend on, so one pass from the highest id
+/// sees every dependent before its dependency.
 fn critical_paths(
     graph: &ActionGraph,
     which: &[usize],
     dependents: &[Vec<usize>],
     exec: &dyn Executor,
 ) -> Vec<u64> {
-    let n = graph.actions.len();
-    let mut weight: Vec<Option<u64>> = vec![None; n];
-    for &start in which {
-        // Depth-first without recursion: a node is done once all its dependents are.
-        let mut stack = vec![start];
-        while let Some(&i) = stack.last() {
-            if weight[i].is_some() {
-                stack.pop();
-                continue;
-            }
-            let pending: Vec<usize> = dependents[i]
-                .iter()
-                .copied()
-                .filter(|&d| weight[d].is_none())
-                .collect();
-            if pending.is_empty() {
-                let after = dependents[i].iter().filter_map(|&d| weight[d]).max();
-                weight[i] = Some(exec.estimate(&graph.actions[i]) + after.unwrap_or(0));
-                stack.pop();
-            } else {
-                stack.extend(pending);
-            }
-        }
+    let mut order = which.to_vec();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    let mut weight = vec![0u64; graph.actions.len()];
+    for i in order {
+        let after = dependents[i].iter().map(|&d| weight[d]).max().unwrap_or(0);
+        weight[i] = exec.estimate(&graph.actions[i]) + after;
     }
-    weight.into_iter().map(|w| w.unwrap_or(0)).collect()
+    weight
 }
 
 fn skip_dependents(s: &mut Shared, dependents: &[Vec<usize>], failed: usize) {
