@@ -76,10 +76,13 @@ impl BuildArgs {
                 }
                 seen.push(long);
             }
-            let mut value = || {
-                inline
-                    .map(str::to_string)
-                    .or_else(|| Some(it.next()??.into()))
+            // A separate value that looks like an option is clap's to judge.
+            let mut value = || match inline {
+                Some(v) => Some(v.to_string()),
+                None => it
+                    .next()?
+                    .filter(|v| !v.starts_with('-'))
+                    .map(str::to_string),
             };
             match name {
                 "-k" | "--keep-going" if inline.is_none() => parsed.keep_going = true,
@@ -148,7 +151,7 @@ pub fn build(paths: &Paths, args: BuildArgs) -> Result<ExitCode> {
         progress: std::io::stdout().is_terminal() && !args.verbose,
     };
     let (first, events) = connect(paths, &req)?;
-    let mut out = Printer::new(args.verbose, args.watch);
+    let mut out = Printer::new(req.progress, args.verbose, args.watch);
     let mut code = None;
     for event in std::iter::once(first).chain(events) {
         match event.event {
@@ -178,6 +181,7 @@ pub fn build(paths: &Paths, args: BuildArgs) -> Result<ExitCode> {
 fn connect(paths: &Paths, req: &pb::BuildRequest) -> Result<(pb::BuildEvent, BuildEvents)> {
     let socket = paths.build_socket();
     let mut why = String::from("no daemon listens");
+    let mut runtime = None;
     for _ in 0..3 {
         if let Some(mut events) = BuildEvents::start(&socket, req) {
             match events.next() {
@@ -193,11 +197,16 @@ fn connect(paths: &Paths, req: &pb::BuildRequest) -> Result<(pb::BuildEvent, Bui
         if std::env::var_os("WARMCC_DEBUG").is_some() {
             eprintln!("warmcc: build socket: {why}");
         }
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?
-            .block_on(warmcc::client::ensure(paths))?;
+        let rt = match &mut runtime {
+            Some(rt) => rt,
+            None => runtime.insert(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("cannot start the async runtime")?,
+            ),
+        };
+        rt.block_on(warmcc::client::ensure(paths))?;
     }
     bail!(
         "cannot build through the daemon on {} ({why}); see {}",
@@ -215,8 +224,8 @@ struct Printer {
 }
 
 impl Printer {
-    fn new(verbose: bool, watch: bool) -> Printer {
-        let bar = (std::io::stdout().is_terminal() && !verbose).then(|| {
+    fn new(progress: bool, verbose: bool, watch: bool) -> Printer {
+        let bar = progress.then(|| {
             let bar = ProgressBar::hidden();
             bar.set_style(
                 ProgressStyle::with_template("[{pos}/{len}] {wide_bar} {elapsed} {msg}")
