@@ -29,6 +29,12 @@ now() { date +%s.%N; }
 # elapsed START -> "12.3s"
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }'; }
 
-# rustc flags for the shipped `warmcc` binary: static glibc, position-dependent (see
-# scripts/build-release). `cargo rustc` applies them to the binary's own compile and link only.
-WARMCC_STATIC_RUSTFLAGS=(-C target-feature=+crt-static -C relocation-model=static)
+# link_static_warmcc PROFILE [CARGO ARGS...]: builds the `warmcc` binary as it ships (see
+# scripts/build-release): static glibc, position-dependent. `cargo rustc` gives these flags to
+# the binary's own compile and link only, so dependencies (proc macros among them) build as usual.
+link_static_warmcc() {
+    local profile=$1
+    shift
+    cargo rustc --profile "$profile" -p warmcc --bin warmcc "$@" -- \
+        -C target-feature=+crt-static -C relocation-model=static
+}
