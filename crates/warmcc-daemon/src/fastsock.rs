@@ -22,16 +22,32 @@ use crate::state::State;
 /// Largest frame accepted (a request is a command line and an environment).
 const MAX_FRAME: usize = 64 << 20;
 
-/// Binds the wrapper socket (mode 0600), replacing a stale one.
-pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
+/// Binds a fast socket (mode 0600), replacing a stale one.
+pub fn bind(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
     let _ = std::fs::remove_file(path);
-    let listener = UnixListener::bind(path)?;
+    let listener = std::os::unix::net::UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(listener)
 }
 
+/// The body length a frame's header announces, if it is acceptable.
+fn frame_len(header: [u8; 4]) -> Option<usize> {
+    let len = u32::from_le_bytes(header) as usize;
+    (len <= MAX_FRAME).then_some(len)
+}
+
 /// Serves the wrapper socket until the daemon stops.
-pub async fn serve(state: Arc<State>, listener: UnixListener) {
+pub async fn serve(state: Arc<State>, listener: std::os::unix::net::UnixListener) {
+    let listener = match listener
+        .set_nonblocking(true)
+        .and_then(|()| UnixListener::from_std(listener))
+    {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serve the wrapper socket");
+            return;
+        }
+    };
     let mut stop = state.shutdown.subscribe();
     loop {
         tokio::select! {
@@ -49,11 +65,10 @@ pub async fn serve(state: Arc<State>, listener: UnixListener) {
 async fn read_frame<M: Message + Default>(stream: &mut UnixStream) -> Option<M> {
     let mut len = [0u8; 4];
     stream.read_exact(&mut len).await.ok()?;
-    let len = u32::from_le_bytes(len) as usize;
-    if len > MAX_FRAME {
-        tracing::warn!(len, "oversized frame on a fast socket");
+    let Some(len) = frame_len(len) else {
+        tracing::warn!("oversized frame on a fast socket");
         return None;
-    }
+    };
     let mut buf = vec![0u8; len];
     stream.read_exact(&mut buf).await.ok()?;
     match M::decode(buf.as_slice()) {
@@ -154,14 +169,6 @@ impl Acceptors {
     }
 }
 
-/// Binds the build socket (mode 0600), replacing a stale one.
-pub fn bind_builds(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
-    let _ = std::fs::remove_file(path);
-    let listener = std::os::unix::net::UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    Ok(listener)
-}
-
 fn build_connection(state: Arc<State>, mut stream: std::os::unix::net::UnixStream) {
     let Some(req) = read_frame_blocking::<pb::BuildRequest>(&mut stream) else {
         tracing::warn!("malformed request on the build socket");
@@ -218,10 +225,7 @@ fn read_frame_blocking<M: Message + Default>(
 ) -> Option<M> {
     let mut len = [0u8; 4];
     stream.read_exact(&mut len).ok()?;
-    let len = u32::from_le_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return None;
-    }
+    let len = frame_len(len)?;
     let mut buf = vec![0u8; len];
     stream.read_exact(&mut buf).ok()?;
     M::decode(buf.as_slice()).ok()

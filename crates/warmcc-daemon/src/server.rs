@@ -131,7 +131,7 @@ async fn serve(
         .map_err(|e| DaemonError::io("cannot listen on", wrap_path.clone(), e))?;
     tokio::spawn(crate::fastsock::serve(state.clone(), wrap));
     let build_path = state.paths.build_socket();
-    let builds = crate::fastsock::bind_builds(&build_path)
+    let builds = crate::fastsock::bind(&build_path)
         .map_err(|e| DaemonError::io("cannot listen on", build_path.clone(), e))?;
     crate::fastsock::serve_builds(state.clone(), builds);
     // We hold the daemon lock, so a socket file left here belongs to a dead daemon.
